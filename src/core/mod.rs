@@ -1,0 +1,25 @@
+//! The plain-Rust core: cached variables as sans-I/O state machines.
+//!
+//! No JS types live here, so all of it is tested natively. Events go in (a `get()` at time T,
+//! load N resolved or failed, `invalidate()`, `set()`), decisions come out (serve the value,
+//! serve it stale and revalidate, join load N, start load N, reject the waiters). The wasm
+//! adapter forwards events from the JS layer and the JS layer carries out the decisions.
+//!
+//! ```text
+//! Options::new(mode, ttl, swr, sie, timeout, cooldown) -> Result<Options, OptionError>
+//! Cache::new(max_entries) / add(opts) -> VarId
+//! Cache::get(var, now)                  -> Hit | Stale | StaleRevalidate(N) | Join(N) | Start(N)
+//! Cache::loaded(var, N, now)            -> stored?
+//! Cache::failed(var, N, now, waiters, timed_out) -> ServeStale | Reject
+//! Cache::abandon(var, N)                -> Join(M) | Start(M)
+//! Cache::invalidate(var, now)           -> Invalidated | CooldownSkip
+//! Cache::set(var, now); take_evicted(); state(var, now); stats(var)
+//! ```
+
+mod cache;
+mod options;
+mod var;
+
+pub use cache::{Cache, VarId};
+pub use options::{max_entries, Mode, OptionError, OptionName, Options, Problem};
+pub use var::{FailDecision, GetDecision, InvalidateDecision, LoadId, State, Stats, Var};

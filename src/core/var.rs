@@ -1,0 +1,287 @@
+//! One cached variable as a sans-I/O state machine.
+//!
+//! The value itself never enters this module: the JS layer keeps it (so a warm hit stays in JS).
+//! This module keeps what is needed to decide: when the value was stored, which load callers may
+//! join, which loads were overtaken by an `invalidate()` or `set()`, and the counters.
+//!
+//! Every event that can change the outcome carries a sequence number. Loads, `set()` and
+//! `invalidate()` each take the next one; a load may store its value only if it began after the
+//! last `invalidate()`/`set()` (`seq > floor`) and after the load or `set()` whose value is stored
+//! (`seq > stored.seq`). That one rule gives "a load that began before an invalidate never becomes
+//! the value" and "an older load finishing late never overwrites a newer value".
+
+use super::options::{Mode, Options};
+
+/// Identifies one load of one variable (its sequence number).
+pub type LoadId = u64;
+
+/// What to do with a `get()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetDecision {
+    /// Resolve the stored value; it is fresh.
+    Hit,
+    /// Resolve the stored (stale) value; a reload is already running.
+    Stale,
+    /// Resolve the stored (stale) value and start this background load; pass it to `waitUntil`.
+    StaleRevalidate(LoadId),
+    /// Wait for this load, which another caller started.
+    Join(LoadId),
+    /// Start this load and wait for it.
+    Start(LoadId),
+}
+
+/// What to do with the waiters of a load that failed or timed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailDecision {
+    /// Resolve them with the stored (stale) value: `staleIfError` covers it.
+    ServeStale,
+    /// Reject them with the load's error.
+    Reject,
+}
+
+/// What `invalidate()` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidateDecision {
+    /// The value (if any) is dropped; running loads can no longer store theirs.
+    Invalidated,
+    /// Ignored: it came within `cooldown` of the last store or forced reload.
+    CooldownSkip,
+}
+
+/// What a var reports as its `state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum State {
+    /// Nothing stored, nothing loading that a `get()` would join.
+    Empty = 0,
+    /// Nothing stored; a `get()` would join a running load.
+    Loading = 1,
+    /// A value is stored and within its `ttl`.
+    Fresh = 2,
+    /// A value is stored but past its `ttl`.
+    Stale = 3,
+}
+
+/// Counters of one variable. Fast-path hits served in JS are added by the JS layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// `get()`s resolved from a fresh value without waiting.
+    pub hits: u64,
+    /// Every other `get()`.
+    pub misses: u64,
+    /// Loads started.
+    pub loads: u64,
+    /// Loads that failed, timeouts included.
+    pub errors: u64,
+    /// Callers resolved with a stale value (stale-while-revalidate or stale-if-error).
+    pub stale_served: u64,
+    /// Loads that timed out.
+    pub timeouts: u64,
+    /// Callers that joined a load another caller started.
+    pub coalesced: u64,
+    /// `invalidate()`s ignored under `cooldown`.
+    pub cooldown_skips: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Stored {
+    seq: u64,
+    at: f64,
+}
+
+/// The state machine of one variable.
+#[derive(Clone, Debug)]
+pub struct Var {
+    opts: Options,
+    seq: u64,
+    floor: u64,
+    stored: Option<Stored>,
+    /// The load a `get()` may join, if it began after `floor`.
+    current: Option<LoadId>,
+    /// Start of the cooldown window: the last store or effective invalidate.
+    cooldown_from: Option<f64>,
+    stats: Stats,
+}
+
+fn bump(n: &mut u64) {
+    *n = n.saturating_add(1);
+}
+
+impl Var {
+    /// A new, empty variable.
+    pub fn new(opts: Options) -> Var {
+        Var {
+            opts,
+            seq: 0,
+            floor: 0,
+            stored: None,
+            current: None,
+            cooldown_from: None,
+            stats: Stats::default(),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        bump(&mut self.seq);
+        self.seq
+    }
+
+    fn start(&mut self) -> LoadId {
+        let id = self.next_seq();
+        bump(&mut self.stats.loads);
+        if self.opts.mode == Mode::Shared {
+            self.current = Some(id);
+        }
+        id
+    }
+
+    fn joinable(&self) -> Option<LoadId> {
+        self.current.filter(|&id| id > self.floor)
+    }
+
+    /// Until when (ms) the stored value is fresh; `-Infinity` when nothing is stored.
+    pub fn fresh_until(&self) -> f64 {
+        self.stored
+            .map_or(f64::NEG_INFINITY, |s| s.at + self.opts.ttl)
+    }
+
+    /// Whether a value is stored (in memory mode).
+    pub fn has_value(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// A caller asks for the value at time `now`.
+    pub fn get(&mut self, now: f64) -> GetDecision {
+        if let Some(s) = self.stored {
+            let expiry = s.at + self.opts.ttl;
+            if now < expiry {
+                bump(&mut self.stats.hits);
+                return GetDecision::Hit;
+            }
+            if now < expiry + self.opts.stale_while_revalidate {
+                bump(&mut self.stats.misses);
+                bump(&mut self.stats.stale_served);
+                return match self.joinable() {
+                    Some(_) => GetDecision::Stale,
+                    None => GetDecision::StaleRevalidate(self.start()),
+                };
+            }
+        }
+        bump(&mut self.stats.misses);
+        match self.joinable() {
+            Some(id) => {
+                bump(&mut self.stats.coalesced);
+                GetDecision::Join(id)
+            }
+            None => GetDecision::Start(self.start()),
+        }
+    }
+
+    /// Load `id` resolved at `now`. Returns whether its value becomes the stored value; its
+    /// waiters get the value either way.
+    pub fn loaded(&mut self, id: LoadId, now: f64) -> bool {
+        self.finish(id);
+        let newer = self.stored.is_none_or(|s| id > s.seq);
+        if self.opts.mode == Mode::Shared && id > self.floor && newer {
+            self.stored = Some(Stored { seq: id, at: now });
+            self.cooldown_from = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Load `id` rejected (or, with `timed_out`, ran past `timeout`) at `now`, while `waiters`
+    /// callers were waiting for it.
+    pub fn failed(&mut self, id: LoadId, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
+        self.finish(id);
+        bump(&mut self.stats.errors);
+        if timed_out {
+            bump(&mut self.stats.timeouts);
+        }
+        let covered = self.opts.stale_if_error > 0.0
+            && self
+                .stored
+                .is_some_and(|s| now < s.at + self.opts.ttl + self.opts.stale_if_error);
+        if covered {
+            self.stats.stale_served = self.stats.stale_served.saturating_add(waiters);
+            FailDecision::ServeStale
+        } else {
+            FailDecision::Reject
+        }
+    }
+
+    /// A caller waiting on load `id` gave up on it: on workerd, because the request that runs it
+    /// ended or the caller's own deadline passed. The load is no longer joinable (its value may
+    /// still be stored if it arrives, under the usual rule); the caller joins a load another
+    /// such caller started, or starts one.
+    pub fn abandon(&mut self, id: LoadId) -> GetDecision {
+        self.finish(id);
+        match self.joinable() {
+            Some(j) => {
+                bump(&mut self.stats.coalesced);
+                GetDecision::Join(j)
+            }
+            None => GetDecision::Start(self.start()),
+        }
+    }
+
+    fn finish(&mut self, id: LoadId) {
+        if self.current == Some(id) {
+            self.current = None;
+        }
+    }
+
+    /// `invalidate()` at `now`.
+    pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
+        if self
+            .cooldown_from
+            .is_some_and(|from| now < from + self.opts.cooldown)
+        {
+            bump(&mut self.stats.cooldown_skips);
+            return InvalidateDecision::CooldownSkip;
+        }
+        self.floor = self.next_seq();
+        self.stored = None;
+        self.cooldown_from = Some(now);
+        InvalidateDecision::Invalidated
+    }
+
+    /// `set(value)` at `now`: stored as if loaded; running loads can no longer store theirs.
+    pub fn set(&mut self, now: f64) {
+        self.floor = self.next_seq();
+        if self.opts.mode == Mode::Shared {
+            self.stored = Some(Stored {
+                seq: self.floor,
+                at: now,
+            });
+        }
+        self.cooldown_from = Some(now);
+    }
+
+    /// The value was dropped to respect the cache's `maxEntries` (not an invalidate: running
+    /// loads may still store theirs).
+    pub fn evict(&mut self) {
+        self.stored = None;
+    }
+
+    /// The state a `get()` at `now` would find.
+    pub fn state(&self, now: f64) -> State {
+        match self.stored {
+            Some(s) if now < s.at + self.opts.ttl => State::Fresh,
+            Some(_) => State::Stale,
+            None if self.joinable().is_some() => State::Loading,
+            None => State::Empty,
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Options in force.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+}

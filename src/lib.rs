@@ -1,0 +1,12 @@
+//! # simple-memory-cache
+//!
+//! A lazily populated cached variable for JavaScript runtimes (Cloudflare Workers, Deno, Node,
+//! Bun, browsers). The decisions — when a value is fresh, who loads, who waits, what a failure or
+//! an `invalidate()` means — are made by the plain-Rust state machine in [`core`]; the wasm
+//! adapter (`wasm`, built only for `wasm32`) exposes it to the JS layer in `pkg/`, which keeps
+//! the values themselves so that a warm hit never crosses into wasm.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,141 @@
+//! The wasm-bindgen adapter: the core's [`Cache`] as a JS class, with numbers in and numbers out.
+//!
+//! Nothing here calls into JS, so no borrow of the machine is ever held while user code runs
+//! (a loader may call back into the cache); wasm-bindgen's own per-call borrow is the only one.
+//! No Rust future exists: JS promises do all the waiting. Decisions are packed into one `f64`
+//! (`load * 8 + kind`) so a `get()` miss costs a single call across the boundary.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use crate::core::{
+    max_entries, Cache, FailDecision, GetDecision, InvalidateDecision, Mode, Options,
+};
+
+const HIT: f64 = 0.0;
+const STALE: f64 = 1.0;
+const STALE_REVALIDATE: f64 = 2.0;
+const JOIN: f64 = 3.0;
+const START: f64 = 4.0;
+const UNKNOWN_VAR: f64 = 7.0;
+
+fn pack(d: Option<GetDecision>) -> f64 {
+    match d {
+        Some(GetDecision::Hit) => HIT,
+        Some(GetDecision::Stale) => STALE,
+        Some(GetDecision::StaleRevalidate(id)) => id as f64 * 8.0 + STALE_REVALIDATE,
+        Some(GetDecision::Join(id)) => id as f64 * 8.0 + JOIN,
+        Some(GetDecision::Start(id)) => id as f64 * 8.0 + START,
+        None => UNKNOWN_VAR,
+    }
+}
+
+/// The decision engine of one `MemoryCache` (or of standalone vars).
+#[wasm_bindgen]
+pub struct Machine {
+    cache: Cache,
+}
+
+#[wasm_bindgen]
+impl Machine {
+    /// A machine bounded to `max_entries` values (`Infinity`: unbounded); `undefined` when the
+    /// bound is not a whole number `>= 1`.
+    pub fn create(max_entries_: f64) -> Option<Machine> {
+        max_entries(max_entries_).ok().map(|n| Machine {
+            cache: Cache::new(n),
+        })
+    }
+
+    /// Adds a var. Returns its index (`>= 0`), or `-code` of the first invalid option
+    /// (`code = option * 16 + problem`, see `core::options`).
+    pub fn add_var(
+        &mut self,
+        per_caller: bool,
+        ttl: f64,
+        swr: f64,
+        sie: f64,
+        timeout: f64,
+        cooldown: f64,
+    ) -> f64 {
+        let mode = if per_caller {
+            Mode::PerCaller
+        } else {
+            Mode::Shared
+        };
+        match Options::new(mode, ttl, swr, sie, timeout, cooldown) {
+            Ok(opts) => self.cache.add(opts).map_or(-1.0, f64::from),
+            Err(e) => -f64::from(e.code()),
+        }
+    }
+
+    /// A `get()` miss of the JS fast path: the packed decision.
+    pub fn get(&mut self, var: u32, now: f64) -> f64 {
+        pack(self.cache.get(var, now))
+    }
+
+    /// Load `load` of `var` resolved: whether its value is now the stored one.
+    pub fn loaded(&mut self, var: u32, load: f64, now: f64) -> bool {
+        self.cache.loaded(var, load as u64, now)
+    }
+
+    /// Load `load` of `var` failed (or timed out): whether its waiters get the stale value.
+    pub fn failed(&mut self, var: u32, load: f64, now: f64, waiters: u32, timed_out: bool) -> bool {
+        self.cache
+            .failed(var, load as u64, now, u64::from(waiters), timed_out)
+            == FailDecision::ServeStale
+    }
+
+    /// A waiter gave up on `load`: the packed decision (join or start another).
+    pub fn abandon(&mut self, var: u32, load: f64) -> f64 {
+        pack(self.cache.abandon(var, load as u64))
+    }
+
+    /// `invalidate()`: `true` if it took effect, `false` if skipped under cooldown.
+    pub fn invalidate(&mut self, var: u32, now: f64) -> bool {
+        self.cache.invalidate(var, now) == Some(InvalidateDecision::Invalidated)
+    }
+
+    /// `set()`.
+    pub fn set(&mut self, var: u32, now: f64) {
+        self.cache.set(var, now);
+    }
+
+    /// A fast-path hit in a bounded cache (keeps least-recently-used order).
+    pub fn touch(&mut self, var: u32) {
+        self.cache.touch(var);
+    }
+
+    /// Until when the stored value is fresh (`-Infinity`: nothing stored).
+    pub fn fresh_until(&self, var: u32) -> f64 {
+        self.cache
+            .var(var)
+            .map_or(f64::NEG_INFINITY, |v| v.fresh_until())
+    }
+
+    /// Vars whose values were evicted since the last call.
+    pub fn take_evicted(&mut self) -> Vec<u32> {
+        self.cache.take_evicted()
+    }
+
+    /// `0` empty, `1` loading, `2` fresh, `3` stale.
+    pub fn state(&self, var: u32, now: f64) -> u32 {
+        self.cache.state(var, now) as u32
+    }
+
+    /// `[hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips]`.
+    pub fn stats(&self, var: u32) -> Vec<f64> {
+        let s = self.cache.stats(var);
+        [
+            s.hits,
+            s.misses,
+            s.loads,
+            s.errors,
+            s.stale_served,
+            s.timeouts,
+            s.coalesced,
+            s.cooldown_skips,
+        ]
+        .iter()
+        .map(|&n| n as f64)
+        .collect()
+    }
+}
