@@ -177,17 +177,22 @@ impl Var {
         }
     }
 
-    /// Load `id` resolved at `now`. Returns whether its value becomes the stored value; its
-    /// waiters get the value either way.
+    /// Load `id` resolved at `now`. Returns whether its value becomes the stored value (in
+    /// per-caller mode: whether the caller should write it to its storage); its waiters get the
+    /// value either way.
     pub fn loaded(&mut self, id: LoadId, now: f64) -> bool {
         self.finish(id);
-        let newer = self.stored.is_none_or(|s| id > s.seq);
-        if self.opts.mode == Mode::Shared && id > self.floor && newer {
-            self.stored = Some(Stored { seq: id, at: now });
-            self.cooldown_from = Some(now);
-            true
-        } else {
-            false
+        if id <= self.floor {
+            return false;
+        }
+        match self.opts.mode {
+            Mode::PerCaller => true,
+            Mode::Shared if self.stored.is_none_or(|s| id > s.seq) => {
+                self.stored = Some(Stored { seq: id, at: now });
+                self.cooldown_from = Some(now);
+                true
+            }
+            Mode::Shared => false,
         }
     }
 

@@ -1,0 +1,39 @@
+# The two commands the README promises: `make demo` (the example Worker in local workerd) and
+# `make test` (every test). Each installs what it needs on a fresh machine of this kind.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+WASM_BINDGEN_VERSION := 0.2.130
+WASM := target/wasm32-unknown-unknown/release/simple_memory_cache.wasm
+GLUE := pkg/glue
+
+.PHONY: setup setup-rust setup-node setup-browser build demo test test-rust test-wasm test-js www bench lint
+
+setup-rust:
+	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+setup-node:
+	[ -x node_modules/.bin/workerd ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+
+setup-browser:
+	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || \
+	  { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+setup: setup-rust setup-node
+
+build: setup
+	cargo build --release --target wasm32-unknown-unknown
+	rm -rf $(GLUE) && mkdir -p $(GLUE)
+	wasm-bindgen --target web --no-typescript --out-dir $(GLUE) $(WASM)
+	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --strip-debug --strip-producers \
+	  $(GLUE)/simple_memory_cache_bg.wasm -o $(GLUE)/simple_memory_cache_bg.wasm
+	@printf 'wasm: %s bytes (%s gzip)\n' $$(stat -c %s $(GLUE)/simple_memory_cache_bg.wasm) $$(gzip -9c $(GLUE)/simple_memory_cache_bg.wasm | wc -c)
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -- -D warnings

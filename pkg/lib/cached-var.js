@@ -1,0 +1,428 @@
+// CachedVar: the JS side of one cached variable. It holds the value, the promises and the
+// loader; every decision other than "this stored value is still fresh" is made by the Rust core
+// (`Machine`), which JS consults with plain numbers. A warm hit never leaves this file: it is a
+// field read, optionally a clock read, and a cached resolved promise.
+
+import { Machine } from "../glue/simple_memory_cache.js";
+import { describe, mergeOptions, rangeError, readClock, DEFAULTS } from "./options.js";
+import { platform } from "./platform.js";
+
+/** What custom storage returns when it holds nothing, and what `invalidate()` stores there. */
+export const NO_VALUE_STORED = Symbol.for("simple-memory-cache.NO_VALUE_STORED");
+
+/** Thrown by `getStoredValue()` when nothing is stored. */
+export class NoStoredValue extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "NoStoredValue";
+  }
+}
+
+// Decision kinds packed by the wasm adapter as `load * 8 + kind` (src/wasm.rs).
+const HIT = 0;
+const STALE = 1;
+const STALE_REVALIDATE = 2;
+const JOIN = 3;
+const START = 4;
+
+const STATES = ["empty", "loading", "fresh", "stale"];
+const noop = () => {};
+
+// On workerd, how long a caller waits on another request's load when the var has no timeout.
+export const JOIN_BOUND_MS = 10_000;
+
+let standaloneMachine = null;
+// Set by MemoryCache while it constructs one of its vars.
+let owner = null;
+
+/** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
+export function createInCache(cache, machine, name, options) {
+  owner = { cache, machine };
+  try {
+    return new CachedVar(name, options);
+  } finally {
+    owner = null;
+  }
+}
+
+function checkName(name) {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`CachedVar name must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+function unpack(d) {
+  const kind = d % 8;
+  return [kind, (d - kind) / 8];
+}
+
+export class CachedVar {
+  #machine;
+  #id;
+  #cache;
+  #what;
+  #options;
+  #clock;
+  #storage;
+  #loader = null;
+  #transform = null;
+  // The stored value (memory storage), its resolved promise (null: nothing stored) and until
+  // when it is fresh: the whole warm-hit path.
+  #value = undefined;
+  #hit = null;
+  #freshUntil = -Infinity;
+  #fastHits = 0;
+  #bounded;
+  #loads = new Map();
+  #starting = false;
+
+  constructor(name, options) {
+    checkName(name);
+    const what = `CachedVar ${JSON.stringify(name)}`;
+    const base = owner === null ? DEFAULTS : owner.cache.defaults;
+    const opts = mergeOptions(what, options, base);
+    let machine = owner?.machine;
+    if (machine === undefined) {
+      standaloneMachine ??= Machine.create(Infinity);
+      machine = standaloneMachine;
+    }
+    const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
+    if (id < 0) throw rangeError(what, -id, opts);
+    this.name = name;
+    this.#machine = machine;
+    this.#id = id;
+    this.#cache = owner?.cache ?? null;
+    this.#bounded = owner !== null && owner.cache.bounded;
+    this.#what = what;
+    this.#options = Object.freeze(opts);
+    this.#clock = opts.clock;
+    this.#storage = opts.storage;
+  }
+
+  /** @internal The effective options, frozen. */
+  get options() {
+    return this.#options;
+  }
+
+  /** `"empty" | "loading" | "fresh" | "stale"`. */
+  get state() {
+    if (this.#storage !== null) return this.#storage.get(this.name) === NO_VALUE_STORED ? "empty" : "fresh";
+    return STATES[this.#machine.state(this.#id, this.#now())];
+  }
+
+  /** Registers the loader the first `get()` (and every reload) calls. Returns it. */
+  onFirstAccess(loader) {
+    if (typeof loader !== "function") {
+      throw new TypeError(`${this.#what}: onFirstAccess(loader) takes a function, got ${describe(loader)}`);
+    }
+    this.#loader = loader;
+    return loader;
+  }
+
+  /** Registers a transform applied to the stored value on every `get()`. Returns it. */
+  onEachAccess(fn) {
+    if (typeof fn !== "function") {
+      throw new TypeError(`${this.#what}: onEachAccess(fn) takes a function, got ${describe(fn)}`);
+    }
+    this.#transform = fn;
+    return fn;
+  }
+
+  /**
+   * Resolves the value: the stored one while fresh, otherwise per the var's policy. Never
+   * throws; every problem is a rejection.
+   */
+  get(options) {
+    if (options === undefined && this.#transform === null) {
+      if (this.#storage === null) {
+        const until = this.#freshUntil;
+        if (until === Infinity || (until !== -Infinity && this.#clock() < until)) {
+          this.#fastHits++;
+          if (this.#bounded) this.#machine.touch(this.#id);
+          return this.#hit;
+        }
+      }
+    }
+    try {
+      return this.#get(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #get(options) {
+    const { waitUntil, signal } = this.#getOptions(options);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#storage !== null) {
+      const v = this.#storage.get(this.name);
+      if (v !== NO_VALUE_STORED) {
+        this.#fastHits++;
+        return this.#serve(v, signal);
+      }
+    } else if (this.#hit !== null) {
+      const until = this.#freshUntil;
+      if (until === Infinity || this.#clock() < until) {
+        this.#fastHits++;
+        if (this.#bounded) this.#machine.touch(this.#id);
+        return this.#serve(this.#value, signal);
+      }
+    }
+    if (this.#loader === null) {
+      const why = this.#hit === null ? "nothing is stored" : "the stored value has expired";
+      throw new Error(`${this.#what}: get() found no value to serve (${why}) and no loader is registered; call onFirstAccess(loader) first`);
+    }
+    if (this.#starting) {
+      throw new Error(`${this.#what}: its loader called get() on the same var while starting; that load would wait for itself`);
+    }
+    const [kind, id] = unpack(this.#machine.get(this.#id, this.#now()));
+    switch (kind) {
+      case HIT:
+      case STALE:
+        return this.#serve(this.#value, signal);
+      case STALE_REVALIDATE:
+        this.#start(id, waitUntil);
+        return this.#serve(this.#value, signal);
+      case JOIN:
+        return this.#join(this.#loads.get(id), signal);
+      case START:
+        return this.#wait(this.#start(id, waitUntil), signal);
+      default:
+        throw new Error(`${this.#what}: internal error: unknown decision ${kind}`);
+    }
+  }
+
+  #getOptions(options) {
+    if (options === undefined) return {};
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`${this.#what}: get(options) takes an object, got ${describe(options)}`);
+    }
+    const { waitUntil, signal } = options;
+    if (waitUntil !== undefined && typeof waitUntil !== "function") {
+      throw new TypeError(`${this.#what}: get() option waitUntil must be a function, got ${describe(waitUntil)}`);
+    }
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
+      throw new TypeError(`${this.#what}: get() option signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+    return { waitUntil, signal };
+  }
+
+  #now() {
+    return readClock(this.#what, this.#clock);
+  }
+
+  // Resolves `value` for one caller: through the transform, and abandoned if its signal aborts.
+  #serve(value, signal) {
+    const fn = this.#transform;
+    const p = fn === null ? Promise.resolve(value) : new Promise((resolve) => resolve(fn(value)));
+    return signal === undefined ? p : raceSignal(p, signal);
+  }
+
+  // A caller waiting for `load`.
+  #wait(load, signal) {
+    load.waiters++;
+    const fn = this.#transform;
+    const p = fn === null ? load.promise : load.promise.then(fn);
+    return signal === undefined ? p : raceSignal(p, signal);
+  }
+
+  // A caller joining a load another caller started. Elsewhere that is plain single-flight. On
+  // workerd the load may belong to another request, which can end before the load settles; the
+  // joiner then either sees workerd's "request that has since ended" rejection or (older
+  // compatibility dates) never hears back. So the joiner bounds its wait in its own request and,
+  // on either signal, takes over: the core marks that load abandoned and this caller joins or
+  // starts a fresh one, in its own request.
+  #join(load, signal) {
+    if (!platform.guardJoins) return this.#wait(load, signal);
+    load.waiters++;
+    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
+    const joined = new Promise((resolve, reject) => {
+      let settled = false;
+      const takeOver = () => {
+        if (settled) return;
+        settled = true;
+        load.waiters--;
+        try {
+          const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id));
+          resolve(kind === JOIN ? this.#loads.get(id).promise : this.#start(id, undefined).promise);
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const timer = setTimeout(takeOver, bound);
+      load.promise.then(
+        (v) => {
+          settled = true;
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (error) => {
+          clearTimeout(timer);
+          if (load.done) {
+            settled = true;
+            reject(error);
+          } else takeOver();
+        },
+      );
+    });
+    const fn = this.#transform;
+    const p = fn === null ? joined : joined.then(fn);
+    return signal === undefined ? p : raceSignal(p, signal);
+  }
+
+  // Starts load `id`: calls the loader with its context, arms the timeout, and settles the
+  // load's shared promise through the core's decision.
+  #start(id, waitUntil) {
+    let resolve;
+    let reject;
+    const promise = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const controller = new AbortController();
+    const load = { id, promise, resolve, reject, controller, timer: undefined, done: false, waiters: 0 };
+    this.#loads.set(id, load);
+    const timeout = this.#options.timeout;
+    if (timeout !== Infinity) {
+      load.timer = setTimeout(() => {
+        const error = new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError");
+        this.#fail(load, error, true);
+      }, timeout);
+    }
+    const previous = this.#storage === null ? this.#value : this.#fromStorage();
+    let result;
+    this.#starting = true;
+    try {
+      result = this.#loader({ name: this.name, signal: controller.signal, previous });
+    } catch (error) {
+      result = Promise.reject(error);
+    } finally {
+      this.#starting = false;
+    }
+    Promise.resolve(result).then(
+      (value) => this.#loaded(load, value),
+      (error) => this.#fail(load, error, false),
+    );
+    const settled = promise.then(noop, noop);
+    if (platform.waitUntil !== null) platform.waitUntil(settled);
+    if (waitUntil !== undefined) waitUntil(settled);
+    return load;
+  }
+
+  #fromStorage() {
+    const v = this.#storage.get(this.name);
+    return v === NO_VALUE_STORED ? undefined : v;
+  }
+
+  #finish(load) {
+    if (load.done) return false;
+    load.done = true;
+    clearTimeout(load.timer);
+    this.#loads.delete(load.id);
+    return true;
+  }
+
+  #loaded(load, value) {
+    if (!this.#finish(load)) return;
+    try {
+      if (this.#machine.loaded(this.#id, load.id, this.#now())) this.#store(value);
+      load.resolve(value);
+    } catch (error) {
+      load.reject(error);
+    }
+  }
+
+  #fail(load, error, timedOut) {
+    if (!this.#finish(load)) return;
+    if (timedOut) load.controller.abort(error);
+    let stale = false;
+    try {
+      stale = this.#machine.failed(this.#id, load.id, this.#now(), load.waiters, timedOut);
+    } catch {
+      // A broken clock cannot turn a failure into a success.
+    }
+    if (stale) load.resolve(this.#value);
+    else load.reject(error);
+  }
+
+  #store(value) {
+    if (this.#storage !== null) {
+      this.#storage.set(this.name, value);
+      return;
+    }
+    this.#value = value;
+    this.#hit = Promise.resolve(value);
+    this.#freshUntil = this.#machine.fresh_until(this.#id);
+    if (this.#bounded) this.#cache._dropEvicted();
+  }
+
+  /** @internal Drops the value after the cache evicted it (maxEntries). */
+  _evicted() {
+    this.#value = undefined;
+    this.#hit = null;
+    this.#freshUntil = -Infinity;
+  }
+
+  /** The stored value, fresh or stale; throws NoStoredValue when nothing is stored. Never loads. */
+  getStoredValue() {
+    if (this.#storage !== null) {
+      const v = this.#storage.get(this.name);
+      if (v === NO_VALUE_STORED) throw new NoStoredValue(`${this.#what} has no stored value`);
+      return v;
+    }
+    if (this.#hit === null) throw new NoStoredValue(`${this.#what} has no stored value`);
+    return this.#value;
+  }
+
+  /** The stored value, or undefined. Never loads, never throws. */
+  peek() {
+    if (this.#storage !== null) {
+      try {
+        return this.#fromStorage();
+      } catch {
+        return undefined;
+      }
+    }
+    return this.#value;
+  }
+
+  /** Stores `value` as if loaded now; a load already running can no longer overwrite it. */
+  set(value) {
+    this.#machine.set(this.#id, this.#now());
+    this.#store(value);
+  }
+
+  /**
+   * Drops the value (unless within `cooldown` of the last store or forced reload); loads that
+   * began before can no longer store theirs, and the next `get()` waits for a new load.
+   */
+  invalidate() {
+    if (!this.#machine.invalidate(this.#id, this.#now())) return;
+    if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
+    else this._evicted();
+  }
+
+  /** Counters since creation. */
+  stats() {
+    const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
+    return { hits: hits + this.#fastHits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
+  }
+}
+
+// A caller's own AbortSignal ends its wait, not the load others share.
+function raceSignal(p, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,76 @@
+// MemoryCache: a named registry of CachedVars sharing defaults and an optional size bound, and
+// GLOBAL_CACHE, the module-level instance (created at import; its wasm machine only on first use).
+
+import { Machine } from "../glue/simple_memory_cache.js";
+import { CachedVar, createInCache } from "./cached-var.js";
+import { DEFAULTS, describe, mergeOptions, rangeError } from "./options.js";
+
+const KEYS = Object.keys(DEFAULTS);
+
+function validate(merged, varDefaults) {
+  const bounded = Machine.create(merged.maxEntries);
+  if (bounded === undefined) throw rangeError("MemoryCache", 6 * 16 + 3, merged);
+  bounded.free();
+  const probe = Machine.create(Infinity);
+  const d = varDefaults;
+  const code = probe.add_var(d.storage !== null, d.ttl, d.staleWhileRevalidate, d.staleIfError, d.timeout, d.cooldown);
+  probe.free();
+  if (code < 0) throw rangeError("MemoryCache: default", -code, varDefaults);
+}
+
+export class MemoryCache {
+  #vars = new Map();
+  #byId = [];
+  #machine = null;
+  #maxEntries;
+
+  constructor(defaults) {
+    const merged = mergeOptions("MemoryCache", defaults, { ...DEFAULTS, maxEntries: Infinity }, true);
+    const { maxEntries, ...varDefaults } = merged;
+    // Validate the bound and the var defaults now, so a bad default fails here and not later.
+    // (Not for GLOBAL_CACHE: it is built while the module loads, before the wasm is ready.)
+    if (defaults !== undefined) validate(merged, varDefaults);
+    this.#maxEntries = maxEntries;
+    /** @internal */
+    this.defaults = Object.freeze(varDefaults);
+    /** @internal */
+    this.bounded = maxEntries !== Infinity;
+  }
+
+  /** The var called `name`, created on first request. Same name, same instance. */
+  memoryCachedVar(name, options) {
+    let v = this.#vars.get(name);
+    if (v !== undefined) {
+      if (options !== undefined) this.#checkSame(v, options);
+      return v;
+    }
+    this.#machine ??= Machine.create(this.#maxEntries);
+    v = createInCache(this, this.#machine, name, options);
+    this.#vars.set(name, v);
+    this.#byId.push(v);
+    return v;
+  }
+
+  #checkSame(v, options) {
+    const wanted = mergeOptions(`CachedVar ${JSON.stringify(v.name)}`, options, this.defaults);
+    const differs = KEYS.filter((k) => !Object.is(wanted[k], v.options[k]));
+    if (differs.length > 0) {
+      throw new TypeError(
+        `CachedVar ${JSON.stringify(v.name)} already exists with other options (${differs.map((k) => `${k}: ${describe(v.options[k])}`).join(", ")}); pass the same options, or none, when looking it up again`,
+      );
+    }
+  }
+
+  /** Calls `invalidate()` on every var of this cache (each under its own cooldown). */
+  invalidateAll() {
+    for (const v of this.#vars.values()) v.invalidate();
+  }
+
+  /** @internal Drops the values the core evicted to respect maxEntries. */
+  _dropEvicted() {
+    for (const id of this.#machine.take_evicted()) this.#byId[id]?._evicted();
+  }
+}
+
+/** The module-level cache: the seed's GLOBAL_CACHE. */
+export const GLOBAL_CACHE = new MemoryCache();

@@ -1,0 +1,89 @@
+// Validation of the options users pass, with errors that name the var and the option.
+// Types are checked here; ranges are checked by the Rust core (`core::options`), whose error
+// codes are turned into messages by `rangeError`.
+
+const DURATIONS = ["ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown"];
+const VAR_OPTIONS = new Set(["storage", "clock", ...DURATIONS]);
+const CACHE_OPTIONS = new Set([...VAR_OPTIONS, "maxEntries"]);
+
+// Option names by the core's `OptionName` codes; rules by its `Problem` codes.
+const CODE_OPTIONS = [undefined, ...DURATIONS, "maxEntries"];
+const CODE_RULES = [
+  undefined,
+  "must be a number of milliseconds >= 0 (or Infinity)",
+  "must be a number of milliseconds > 0 (or Infinity)",
+  "must be a whole number >= 1 (or Infinity)",
+  "cannot be combined with custom storage: the storage owns the value and its lifetime (only timeout applies)",
+];
+
+/** Default values of every var option. */
+export const DEFAULTS = Object.freeze({
+  storage: null,
+  clock: Date.now,
+  ttl: Infinity,
+  staleWhileRevalidate: 0,
+  staleIfError: 0,
+  timeout: Infinity,
+  cooldown: 0,
+});
+
+function describe(v) {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "function") return "a function";
+  if (v === null) return "null";
+  if (typeof v === "object") return Array.isArray(v) ? "an array" : "an object";
+  if (typeof v === "symbol" || typeof v === "bigint") return `a ${typeof v}`;
+  return String(v);
+}
+
+export { describe };
+
+/**
+ * Checks an options object's shape and types and merges it over `base`.
+ * `what` names the owner in messages, e.g. `CachedVar "jwks"` or `MemoryCache`.
+ */
+export function mergeOptions(what, given, base, forCache = false) {
+  if (given === undefined) return { ...base };
+  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+    throw new TypeError(`${what}: options must be an object, got ${describe(given)}`);
+  }
+  const allowed = forCache ? CACHE_OPTIONS : VAR_OPTIONS;
+  const out = { ...base };
+  for (const key of Object.keys(given)) {
+    const v = given[key];
+    if (!allowed.has(key)) {
+      throw new TypeError(`${what}: unknown option ${JSON.stringify(key)} (known: ${[...allowed].join(", ")})`);
+    }
+    if (v === undefined) continue;
+    if (key === "storage") {
+      if (v !== null && (typeof v !== "object" || typeof v.get !== "function" || typeof v.set !== "function")) {
+        throw new TypeError(`${what}: option storage must be an object with get(name) and set(name, value) methods, got ${describe(v)}`);
+      }
+    } else if (key === "clock") {
+      if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
+    } else if (typeof v !== "number") {
+      throw new TypeError(`${what}: option ${key} must be a number, got ${describe(v)}`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+/** The error for a core validation code (`option * 16 + problem`). */
+export function rangeError(what, code, options) {
+  const option = CODE_OPTIONS[Math.floor(code / 16)] ?? "?";
+  const rule = CODE_RULES[code % 16] ?? "is invalid";
+  const got = option in options ? ` (got ${describe(options[option])})` : "";
+  const Ctor = code % 16 === 4 ? TypeError : RangeError;
+  return new Ctor(`${what}: option ${option} ${rule}${got}`);
+}
+
+/** Reads the var's clock, which must return a finite number. */
+export function readClock(what, clock) {
+  const now = clock();
+  if (typeof now !== "number" || !Number.isFinite(now)) {
+    throw new TypeError(`${what}: option clock must return a finite number of milliseconds, got ${describe(now)}`);
+  }
+  return now;
+}
+

@@ -1,0 +1,15 @@
+// What the runtime entry tells the JS layer about its runtime. Entries set it once, at import,
+// before any var exists; nothing else writes it.
+export const platform = {
+  // workerd: `waitUntil` of `cloudflare:workers`, which keeps the current request alive until a
+  // promise settles. Every load is registered with it so that callers from other requests that
+  // joined the load still get its result after the request that started it has returned.
+  waitUntil: null,
+  // workerd: a caller that joined a load started by another request bounds its wait and takes
+  // the load over (see CachedVar#join) instead of trusting that request to live long enough.
+  guardJoins: false,
+};
+
+export function configurePlatform(settings) {
+  Object.assign(platform, settings);
+}
