@@ -1,28 +1,658 @@
 // The semantics suite: one file, run unchanged in Node (ESM and require), Bun, Deno, workerd and
 // Chromium against the built package imported by its bare name. Each runner calls runSuite()
-// and prints the results.
+// and prints the results. Numbers in test names refer to issue 2's semantics list; the
+// freshness options are issue 3's. Time-dependent rules use an injected clock, so they do not
+// depend on the runtime's timers (which workerd freezes between I/O).
 
 import * as api from "simple-memory-cache";
-import { assert, createSuite } from "./harness.mjs";
+import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 
-const { GLOBAL_CACHE, CachedVar } = api;
+const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
+
+let unique = 0;
+const fresh = (prefix) => `${prefix}-${++unique}`;
+
+// A loader the test settles by hand: each call opens a deferred.
+function manualLoader() {
+  const calls = [];
+  const loader = (ctx) => {
+    const d = deferred();
+    calls.push({ ...d, ctx });
+    return d.promise;
+  };
+  return { loader, calls };
+}
+
+// A Map-backed storage with the seed's hook pair; `scope()` switches the backing map, like a
+// per-request store (Flask's `g`) would between requests.
+function mapStorage() {
+  let map = new Map();
+  const log = [];
+  return {
+    get: (name) => (map.has(name) ? map.get(name) : NO_VALUE_STORED),
+    set: (name, value) => {
+      log.push([name, value]);
+      map.set(name, value);
+    },
+    scope(next = new Map()) {
+      map = next;
+    },
+    log,
+  };
+}
 
 export async function runSuite({ runtime = "unknown", filter } = {}) {
   const suite = createSuite();
   const { test } = suite;
 
-  test("lazy: creating a var and registering a loader calls nothing; first get() loads once", async () => {
+  // 1. Lazy
+  test("1 lazy: creating a var and registering a loader calls nothing", async () => {
     let calls = 0;
-    const v = new CachedVar("lazy");
-    v.onFirstAccess(() => ++calls);
+    const v = GLOBAL_CACHE.memoryCachedVar(fresh("lazy"));
+    const loader = v.onFirstAccess(() => ++calls);
+    assert.is(typeof loader, "function");
     assert.is(calls, 0);
-    assert.is(await v.get(), 1);
-    assert.is(await v.get(), 1);
-    assert.is(calls, 1);
+    assert.is(v.state, "empty");
+    await sleep(5);
+    assert.is(calls, 0);
   });
 
-  test("GLOBAL_CACHE returns the same var for the same name", () => {
-    assert.is(GLOBAL_CACHE.memoryCachedVar("same"), GLOBAL_CACHE.memoryCachedVar("same"));
+  test("1 lazy: first get() calls the loader once with { name, signal, previous }; later gets reuse the value", async () => {
+    const seen = [];
+    const v = new CachedVar(fresh("first"));
+    v.onFirstAccess((ctx) => {
+      seen.push(ctx);
+      return { n: seen.length };
+    });
+    const a = await v.get();
+    const b = await v.get();
+    const c = await v.get();
+    assert.is(seen.length, 1);
+    assert.is(a, b);
+    assert.is(b, c);
+    assert.is(seen[0].name, v.name);
+    assert.ok(seen[0].signal instanceof AbortSignal, "signal is an AbortSignal");
+    assert.is(seen[0].signal.aborted, false);
+    assert.is(seen[0].previous, undefined);
+    assert.is(v.state, "fresh");
+    assert.deepEqual(v.stats(), { hits: 2, misses: 1, loads: 1, errors: 0, staleServed: 0, timeouts: 0, coalesced: 0, cooldownSkips: 0 });
+  });
+
+  test("1 lazy: a reload's loader gets the previous value", async () => {
+    const clock = fakeClock();
+    const prevs = [];
+    const v = new CachedVar(fresh("prev"), { ttl: 10, clock });
+    let n = 0;
+    v.onFirstAccess(({ previous }) => {
+      prevs.push(previous);
+      return ++n;
+    });
+    await v.get();
+    clock.advance(10);
+    assert.is(await v.get(), 2);
+    assert.deepEqual(prevs, [undefined, 1]);
+  });
+
+  // 2. Single-flight
+  test("2 single-flight: 100 concurrent gets on an empty var call the loader once and resolve the same value", async () => {
+    const v = new CachedVar(fresh("flight"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const waiting = Array.from({ length: 100 }, () => v.get());
+    assert.is(calls.length, 1);
+    assert.is(v.state, "loading");
+    const value = { big: true };
+    calls[0].resolve(value);
+    const got = await Promise.all(waiting);
+    assert.ok(got.every((g) => g === value), "every caller got the very same object");
+    const s = v.stats();
+    assert.is(s.loads, 1);
+    assert.is(s.coalesced, 99);
+  });
+
+  // 3. Errors are never cached
+  test("3 errors: a rejecting loader rejects every waiter with the same error; the next get() loads again", async () => {
+    const v = new CachedVar(fresh("reject"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const waiting = [v.get(), v.get(), v.get()];
+    const boom = new Error("origin said no");
+    calls[0].reject(boom);
+    for (const w of waiting) await assert.rejects(w, { is: boom });
+    assert.is(v.state, "empty");
+    const again = v.get();
+    assert.is(calls.length, 2);
+    calls[1].resolve("ok");
+    assert.is(await again, "ok");
+    assert.is(v.stats().errors, 1);
+  });
+
+  test("3 errors: a loader that throws synchronously makes get() reject, never throw", async () => {
+    const v = new CachedVar(fresh("throw"));
+    const boom = new TypeError("sync boom");
+    let n = 0;
+    v.onFirstAccess(() => {
+      n++;
+      throw boom;
+    });
+    let p;
+    try {
+      p = v.get();
+    } catch {
+      assert.ok(false, "get() threw synchronously");
+    }
+    await assert.rejects(p, { is: boom });
+    await assert.rejects(v.get(), { is: boom });
+    assert.is(n, 2);
+  });
+
+  test("3 errors: a failed reload does not lose the stored value", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("keep"), { ttl: 100, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const first = v.get();
+    calls[0].resolve("v1");
+    assert.is(await first, "v1");
+    clock.advance(100);
+    const second = v.get();
+    calls[1].reject(new Error("down"));
+    await assert.rejects(second, /down/);
+    assert.is(v.peek(), "v1");
+    assert.is(v.getStoredValue(), "v1");
+    assert.is(v.state, "stale");
+  });
+
+  // 4. Every JS value is cacheable
+  test("4 every value is cacheable: undefined, null, 0, false, '', NaN", async () => {
+    for (const value of [undefined, null, 0, false, "", NaN]) {
+      let calls = 0;
+      const v = new CachedVar(fresh("falsy"));
+      v.onFirstAccess(() => {
+        calls++;
+        return value;
+      });
+      assert.is(await v.get(), value, `first get of ${String(value)}`);
+      assert.is(await v.get(), value, `second get of ${String(value)}`);
+      assert.is(calls, 1, `${String(value)} was cached`);
+      assert.is(v.getStoredValue(), value);
+      assert.is(v.state, "fresh");
+    }
+  });
+
+  // 5. invalidate
+  test("5 invalidate: drops the value; the next get() loads again", async () => {
+    let n = 0;
+    const v = new CachedVar(fresh("inv"));
+    v.onFirstAccess(() => ++n);
+    assert.is(await v.get(), 1);
+    v.invalidate();
+    assert.is(v.state, "empty");
+    assert.is(v.peek(), undefined);
+    assert.throws(() => v.getStoredValue(), NoStoredValue);
+    assert.is(await v.get(), 2);
+  });
+
+  test("5 invalidate: a load that began before invalidate() never becomes the value; get() after it waits for a newer load", async () => {
+    const v = new CachedVar(fresh("race"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const before = v.get();
+    v.invalidate();
+    const after = v.get();
+    assert.is(calls.length, 2, "the get() after invalidate started its own load");
+    calls[0].resolve("old");
+    assert.is(await before, "old", "callers of the old load still get its result");
+    assert.throws(() => v.getStoredValue(), NoStoredValue);
+    calls[1].resolve("new");
+    assert.is(await after, "new");
+    assert.is(v.getStoredValue(), "new");
+  });
+
+  test("5 invalidate: an older load finishing late never overwrites a newer value", async () => {
+    const v = new CachedVar(fresh("late"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const first = v.get();
+    v.invalidate();
+    const second = v.get();
+    calls[1].resolve("new");
+    assert.is(await second, "new");
+    calls[0].resolve("old");
+    assert.is(await first, "old");
+    assert.is(v.getStoredValue(), "new");
+    assert.is(await v.get(), "new");
+  });
+
+  test("5/6 set: a load that began before set() never overwrites the set value", async () => {
+    const v = new CachedVar(fresh("setrace"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const loading = v.get();
+    v.set("manual");
+    calls[0].resolve("loaded");
+    assert.is(await loading, "loaded");
+    assert.is(v.getStoredValue(), "manual");
+    assert.is(await v.get(), "manual");
+  });
+
+  // 6. set / getStoredValue / peek
+  test("6 set(), getStoredValue() and peek() read and write without loading", async () => {
+    let calls = 0;
+    const v = new CachedVar(fresh("set"));
+    v.onFirstAccess(() => ++calls);
+    assert.is(v.peek(), undefined);
+    assert.throws(() => v.getStoredValue(), { type: NoStoredValue, message: /has no stored value/ });
+    v.set(42);
+    assert.is(v.peek(), 42);
+    assert.is(v.getStoredValue(), 42);
+    assert.is(await v.get(), 42);
+    assert.is(calls, 0);
+  });
+
+  test("6 get() without a loader serves a set() value", async () => {
+    const v = new CachedVar(fresh("noloader"));
+    v.set("given");
+    assert.is(await v.get(), "given");
+  });
+
+  test("onEachAccess: get() resolves fn(stored value) on every access; stored value unchanged", async () => {
+    const v = new CachedVar(fresh("each"));
+    v.onFirstAccess(() => ({ count: 1 }));
+    let calls = 0;
+    const fn = v.onEachAccess((value) => {
+      calls++;
+      return { ...value, access: calls };
+    });
+    assert.is(typeof fn, "function");
+    assert.deepEqual(await v.get(), { count: 1, access: 1 });
+    assert.deepEqual(await v.get(), { count: 1, access: 2 });
+    assert.deepEqual(v.peek(), { count: 1 });
+  });
+
+  test("onEachAccess: a throwing transform rejects that get() only", async () => {
+    const v = new CachedVar(fresh("eachthrow"));
+    v.set(1);
+    v.onEachAccess(() => {
+      throw new RangeError("bad transform");
+    });
+    await assert.rejects(v.get(), RangeError);
+    assert.is(v.peek(), 1);
+  });
+
+  // 7. Registry
+  test("7 GLOBAL_CACHE.memoryCachedVar(name) returns the same instance; caches are independent", async () => {
+    const name = fresh("reg");
+    assert.is(GLOBAL_CACHE.memoryCachedVar(name), GLOBAL_CACHE.memoryCachedVar(name));
+    const a = new MemoryCache();
+    const b = new MemoryCache();
+    const va = a.memoryCachedVar(name);
+    const vb = b.memoryCachedVar(name);
+    assert.ok(va !== vb, "different caches, different vars");
+    va.set("a");
+    assert.is(vb.peek(), undefined);
+    assert.is(va.name, name);
+  });
+
+  test("7 names such as __proto__, constructor, toString behave like any other", async () => {
+    const c = new MemoryCache();
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
+      const v = c.memoryCachedVar(name);
+      assert.ok(v instanceof CachedVar, name);
+      assert.is(v.name, name);
+      assert.is(c.memoryCachedVar(name), v);
+      v.onFirstAccess(() => `value of ${name}`);
+      assert.is(await v.get(), `value of ${name}`);
+    }
+  });
+
+  test("7 invalidateAll() invalidates every var of that cache only", async () => {
+    const c = new MemoryCache();
+    const other = new MemoryCache();
+    const vars = ["a", "b", "c"].map((n) => c.memoryCachedVar(n));
+    vars.forEach((v, i) => v.set(i));
+    other.memoryCachedVar("a").set("kept");
+    c.invalidateAll();
+    for (const v of vars) assert.is(v.state, "empty");
+    assert.is(other.memoryCachedVar("a").peek(), "kept");
+  });
+
+  test("7 looking a var up again with different options is a TypeError; same options are fine", () => {
+    const c = new MemoryCache();
+    const v = c.memoryCachedVar("opts", { ttl: 1000 });
+    assert.is(c.memoryCachedVar("opts", { ttl: 1000 }), v);
+    assert.throws(() => c.memoryCachedVar("opts", { ttl: 5 }), { type: TypeError, message: /already exists with other options.*ttl/ });
+  });
+
+  // 8. Custom storage
+  test("8 custom storage: get() returns NO_VALUE_STORED when empty; set stores as is; invalidate stores NO_VALUE_STORED", async () => {
+    const storage = mapStorage();
+    const v = new CachedVar(fresh("store"), { storage });
+    let n = 0;
+    v.onFirstAccess(() => ({ n: ++n }));
+    const value = await v.get();
+    assert.deepEqual(value, { n: 1 });
+    assert.is(storage.log[0][1], value, "stored as is");
+    assert.is(await v.get(), value);
+    assert.is(v.getStoredValue(), value);
+    v.invalidate();
+    assert.is(storage.log.at(-1)[1], NO_VALUE_STORED);
+    assert.throws(() => v.getStoredValue(), NoStoredValue);
+    assert.is(v.peek(), undefined);
+    v.set("x");
+    assert.is(storage.log.at(-1)[1], "x");
+    assert.is(await v.get(), "x");
+    assert.is(n, 1);
+  });
+
+  test("8 custom storage: concurrent callers never share a load (no value loaded for one caller reaches another)", async () => {
+    const storage = mapStorage();
+    const v = new CachedVar(fresh("scoped"), { storage });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    storage.scope();
+    const alice = v.get();
+    storage.scope();
+    const bob = v.get();
+    assert.is(calls.length, 2, "each caller ran its own load");
+    calls[1].resolve("bob's");
+    calls[0].resolve("alice's");
+    assert.is(await alice, "alice's");
+    assert.is(await bob, "bob's");
+    assert.is(v.stats().coalesced, 0);
+  });
+
+  test("8 custom storage: freshness options are refused with a TypeError naming the option", () => {
+    assert.throws(() => new CachedVar(fresh("st"), { storage: mapStorage(), ttl: 5 }), { type: TypeError, message: /ttl cannot be combined with custom storage/ });
+    assert.throws(() => new CachedVar(fresh("st"), { storage: { get() {} } }), { type: TypeError, message: /storage must be an object with get\(name\) and set\(name, value\)/ });
+  });
+
+  // 9. Bad input
+  test("9 bad names: non-string or empty → TypeError", () => {
+    for (const bad of [undefined, null, 42, "", {}, Symbol("s")]) {
+      assert.throws(() => new CachedVar(bad), { type: TypeError, message: /name must be a non-empty string/ });
+      assert.throws(() => GLOBAL_CACHE.memoryCachedVar(bad), { type: TypeError, message: /name must be a non-empty string/ });
+    }
+  });
+
+  test("9 bad loader or transform → TypeError naming the var; the old loader stays", async () => {
+    const v = new CachedVar(fresh("badfn"));
+    v.onFirstAccess(() => "kept");
+    for (const bad of [undefined, null, "fn", 1, {}]) {
+      assert.throws(() => v.onFirstAccess(bad), { type: TypeError, message: new RegExp(`CachedVar "${v.name}": onFirstAccess\\(loader\\) takes a function`) });
+      assert.throws(() => v.onEachAccess(bad), { type: TypeError, message: /onEachAccess\(fn\) takes a function/ });
+    }
+    assert.is(await v.get(), "kept");
+  });
+
+  test("9 get() with no loader and nothing stored rejects, naming the var", async () => {
+    const v = new CachedVar(fresh("noload"));
+    await assert.rejects(v.get(), { message: new RegExp(`CachedVar "${v.name}".*no loader is registered`) });
+  });
+
+  test("9 malformed options: TypeError for types and unknown keys, RangeError for ranges", () => {
+    const cases = [
+      [{ ttl: "5" }, TypeError, /option ttl must be a number, got "5"/],
+      [{ ttl: -1 }, RangeError, /option ttl must be a number of milliseconds >= 0/],
+      [{ ttl: NaN }, RangeError, /option ttl/],
+      [{ timeout: 0 }, RangeError, /option timeout must be a number of milliseconds > 0/],
+      [{ staleWhileRevalidate: -5 }, RangeError, /staleWhileRevalidate/],
+      [{ staleIfError: null }, TypeError, /staleIfError must be a number/],
+      [{ cooldown: -Infinity }, RangeError, /cooldown/],
+      [{ clock: 5 }, TypeError, /option clock must be a function/],
+      [{ ttlMs: 5 }, TypeError, /unknown option "ttlMs"/],
+      ["fast", TypeError, /options must be an object/],
+    ];
+    for (const [options, type, message] of cases) {
+      assert.throws(() => new CachedVar("opt", options), { type, message });
+      assert.throws(() => new MemoryCache(options), { type, message });
+    }
+    for (const maxEntries of [0, -1, 1.5, NaN]) {
+      assert.throws(() => new MemoryCache({ maxEntries }), { type: RangeError, message: /maxEntries must be a whole number >= 1/ });
+    }
+    assert.throws(() => new MemoryCache({ maxEntries: "10" }), { type: TypeError, message: /maxEntries must be a number/ });
+    assert.throws(() => new CachedVar("opt", { maxEntries: 3 }), { type: TypeError, message: /unknown option "maxEntries"/ });
+  });
+
+  test("9 bad get() options reject with a TypeError; a broken clock is named", async () => {
+    const v = new CachedVar(fresh("badget"));
+    v.set(1);
+    await assert.rejects(v.get(5), { type: TypeError, message: /get\(options\) takes an object/ });
+    await assert.rejects(v.get({ waitUntil: 1 }), { type: TypeError, message: /waitUntil must be a function/ });
+    await assert.rejects(v.get({ signal: {} }), { type: TypeError, message: /signal must be an AbortSignal/ });
+    const broken = new CachedVar(fresh("clock"), { ttl: 10, clock: () => "soon" });
+    broken.onFirstAccess(() => 1);
+    await assert.rejects(broken.get(), { type: TypeError, message: /clock must return a finite number/ });
+  });
+
+  test("9 nothing cached is lost by a bad call", async () => {
+    const c = new MemoryCache();
+    const v = c.memoryCachedVar("precious");
+    v.onFirstAccess(() => ({ keys: [1, 2, 3] }));
+    const value = await v.get();
+    const bad = [
+      () => v.onFirstAccess(null),
+      () => v.onEachAccess(7),
+      () => c.memoryCachedVar(""),
+      () => c.memoryCachedVar("precious", { ttl: 1 }),
+      () => new CachedVar("precious", { timeout: -1 }),
+      () => new MemoryCache({ maxEntries: 0 }),
+    ];
+    for (const call of bad) assert.throws(call);
+    await assert.rejects(v.get({ signal: 1 }));
+    assert.is(await v.get(), value);
+    assert.is(v.getStoredValue(), value);
+    assert.is(v.stats().loads, 1);
+  });
+
+  test("get({ signal }): aborting ends that caller's wait, not the shared load", async () => {
+    const v = new CachedVar(fresh("abort"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const ac = new AbortController();
+    const impatient = v.get({ signal: ac.signal });
+    const patient = v.get();
+    ac.abort(new Error("gave up"));
+    await assert.rejects(impatient, /gave up/);
+    assert.is(calls[0].ctx.signal.aborted, false, "the load's own signal is untouched");
+    calls[0].resolve("done");
+    assert.is(await patient, "done");
+  });
+
+  test("a loader calling get() on its own var while starting is rejected instead of deadlocking", async () => {
+    const v = new CachedVar(fresh("reenter"));
+    let inner;
+    v.onFirstAccess(() => {
+      inner = v.get();
+      return "outer";
+    });
+    assert.is(await v.get(), "outer");
+    await assert.rejects(inner, /called get\(\) on the same var while starting/);
+  });
+
+  test("a loader may use other vars of the same cache (no re-entrancy trap)", async () => {
+    const c = new MemoryCache();
+    const base = c.memoryCachedVar("base");
+    const derived = c.memoryCachedVar("derived");
+    base.onFirstAccess(() => 20);
+    derived.onFirstAccess(async () => (await base.get()) + 1);
+    assert.is(await derived.get(), 21);
+  });
+
+  // Issue 3: freshness options, with an injected clock.
+  test("ttl: fresh for ttl ms after it was stored, then reloaded", async () => {
+    const clock = fakeClock();
+    let n = 0;
+    const v = new CachedVar(fresh("ttl"), { ttl: 1000, clock });
+    v.onFirstAccess(() => ++n);
+    assert.is(await v.get(), 1);
+    clock.advance(999);
+    assert.is(await v.get(), 1);
+    assert.is(v.state, "fresh");
+    clock.advance(1);
+    assert.is(v.state, "stale");
+    assert.is(await v.get(), 2);
+    assert.is(n, 2);
+  });
+
+  test("staleWhileRevalidate: stale value at once, exactly one background reload, passed to waitUntil", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("swr"), { ttl: 100, staleWhileRevalidate: 1000, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const first = v.get();
+    calls[0].resolve("v1");
+    await first;
+    clock.advance(150);
+    const handed = [];
+    const got = await Promise.all(Array.from({ length: 10 }, () => v.get({ waitUntil: (p) => handed.push(p) })));
+    assert.ok(got.every((g) => g === "v1"), "all got the stale value at once");
+    assert.is(calls.length, 2, "one background reload");
+    assert.is(handed.length, 1, "the reload's promise went to waitUntil once");
+    calls[1].resolve("v2");
+    await handed[0];
+    assert.is(await v.get(), "v2");
+    const s = v.stats();
+    assert.is(s.staleServed, 10);
+    assert.is(s.loads, 2);
+  });
+
+  test("staleWhileRevalidate: past the window, callers wait for the reload", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("swr2"), { ttl: 100, staleWhileRevalidate: 50, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    calls[0].resolve("v1");
+    await p;
+    clock.advance(151);
+    const waiting = v.get();
+    calls[1].resolve("v2");
+    assert.is(await waiting, "v2");
+  });
+
+  test("staleIfError: a failed reload serves the stale value within the window, rejects past it", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("sie"), { ttl: 100, staleIfError: 500, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    calls[0].resolve("v1");
+    await p;
+    clock.advance(300);
+    const a = v.get();
+    const b = v.get();
+    calls[1].reject(new Error("origin down"));
+    assert.is(await a, "v1");
+    assert.is(await b, "v1");
+    assert.is(v.stats().staleServed, 2);
+    clock.advance(400);
+    const c = v.get();
+    calls[2].reject(new Error("still down"));
+    await assert.rejects(c, /still down/);
+    assert.is(v.stats().errors, 2);
+  });
+
+  test("timeout: a load not settled in time rejects with TimeoutError, aborts the signal, next get() loads afresh", async () => {
+    const v = new CachedVar(fresh("timeout"), { timeout: 30 });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    await assert.rejects(p, { name: "TimeoutError", message: /timed out after 30 ms/ });
+    assert.is(calls[0].ctx.signal.aborted, true);
+    assert.is(calls[0].ctx.signal.reason?.name, "TimeoutError");
+    const q = v.get();
+    assert.is(calls.length, 2);
+    calls[1].resolve("second");
+    assert.is(await q, "second");
+    calls[0].resolve("late");
+    await sleep(1);
+    assert.is(v.getStoredValue(), "second", "a timed-out load's late value is discarded");
+    assert.is(v.stats().timeouts, 1);
+  });
+
+  test("timeout with staleIfError: a timed-out reload serves the stale value", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("timeout-sie"), { ttl: 10, staleIfError: 10_000, timeout: 20, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    calls[0].resolve("v1");
+    await p;
+    clock.advance(20);
+    assert.is(await v.get(), "v1");
+    assert.is(v.stats().timeouts, 1);
+  });
+
+  test("cooldown: invalidate() within cooldown of the last store is ignored; later it works", async () => {
+    const clock = fakeClock();
+    let n = 0;
+    const v = new CachedVar(fresh("cool"), { cooldown: 30_000, clock });
+    v.onFirstAccess(() => ++n);
+    assert.is(await v.get(), 1);
+    for (let i = 0; i < 100; i++) {
+      v.invalidate();
+      assert.is(await v.get(), 1);
+    }
+    assert.is(n, 1);
+    assert.is(v.stats().cooldownSkips, 100);
+    clock.advance(30_000);
+    v.invalidate();
+    assert.is(await v.get(), 2);
+  });
+
+  test("cooldown: a flood of invalidate()+get() while reloading causes one reload", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("flood"), { cooldown: 10_000, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    calls[0].resolve("v1");
+    await p;
+    clock.advance(10_000);
+    const waits = [];
+    for (let i = 0; i < 50; i++) {
+      v.invalidate();
+      waits.push(v.get());
+    }
+    assert.is(calls.length, 2, "one reload for the whole flood");
+    calls[1].resolve("v2");
+    assert.ok((await Promise.all(waits)).every((w) => w === "v2"));
+  });
+
+  test("maxEntries: least recently used values are dropped and reload on the next get()", async () => {
+    const c = new MemoryCache({ maxEntries: 2 });
+    const loads = [];
+    const vars = ["a", "b", "c"].map((name) => {
+      const v = c.memoryCachedVar(name);
+      v.onFirstAccess(() => {
+        loads.push(name);
+        return name.toUpperCase();
+      });
+      return v;
+    });
+    const [a, b, cc] = vars;
+    await a.get();
+    await b.get();
+    await a.get(); // a is now more recent than b
+    await cc.get(); // evicts b
+    assert.is(b.state, "empty");
+    assert.is(a.peek(), "A");
+    assert.is(await b.get(), "B"); // reloads, evicts a
+    assert.deepEqual(loads, ["a", "b", "c", "b"]);
+    assert.is(a.state, "empty");
+  });
+
+  test("MemoryCache defaults apply to its vars; var options override them", async () => {
+    const clock = fakeClock();
+    const c = new MemoryCache({ ttl: 50, clock });
+    const v = c.memoryCachedVar("d");
+    const w = c.memoryCachedVar("e", { ttl: 500 });
+    v.set(1);
+    w.set(1);
+    clock.advance(100);
+    assert.is(v.state, "stale");
+    assert.is(w.state, "fresh");
   });
 
   return { runtime, ...(await suite.run({ filter })) };
