@@ -1,0 +1,137 @@
+/**
+ * simple-memory-cache: a lazily populated cached variable whose value lives in module globals,
+ * so it survives warm invocations of an isolate (Cloudflare Workers, Deno, Node, Bun, browsers).
+ * Single-flight loads, TTL, stale-while-revalidate, stale-if-error, load timeouts and an
+ * invalidate cooldown; decided by a Rust state machine compiled to WebAssembly.
+ */
+
+/** What custom storage returns when it holds nothing, and what `invalidate()` stores there. */
+export declare const NO_VALUE_STORED: unique symbol;
+
+/** Thrown by `getStoredValue()` when nothing is stored. */
+export declare class NoStoredValue extends Error {
+  constructor(message?: string);
+}
+
+/**
+ * Where a var keeps its value instead of the cache itself: the seed's hook pair. Storage may be
+ * scoped per request (e.g. backed by AsyncLocalStorage); a var with custom storage therefore
+ * never shares a load between concurrent callers.
+ */
+export interface Storage {
+  /** The stored value, or `NO_VALUE_STORED` when empty. */
+  get(name: string): unknown;
+  /** Stores `value` as is (`NO_VALUE_STORED` on `invalidate()`). */
+  set(name: string, value: unknown): void;
+}
+
+/** What a loader is called with. */
+export interface LoaderContext<T> {
+  /** The var's name. */
+  name: string;
+  /** Aborted when the load exceeds the var's `timeout`. Pass it to `fetch()`. */
+  signal: AbortSignal;
+  /** The value stored when this load started (stale or invalidated values excluded: `undefined`). */
+  previous: T | undefined;
+}
+
+/** Produces a var's value. Its result is cached; its rejections never are. */
+export type Loader<T> = (ctx: LoaderContext<T>) => T | PromiseLike<T>;
+
+/** Options of a var. Durations are milliseconds; `Infinity` is allowed wherever noted. */
+export interface CachedVarOptions<T = unknown> {
+  /** Keep the value here instead of in the cache. Only `timeout` combines with it. */
+  storage?: Storage | null;
+  /** A stored value is fresh for this long after it was stored. Default `Infinity`. */
+  ttl?: number;
+  /**
+   * For this long after expiry, `get()` resolves the stale value at once and starts exactly one
+   * background reload, passed to the caller's `waitUntil`. Default 0.
+   */
+  staleWhileRevalidate?: number;
+  /** For this long after expiry, a failed reload resolves callers with the stale value. Default 0. */
+  staleIfError?: number;
+  /**
+   * A load not settled in time rejects its waiters with a `TimeoutError` and aborts its signal.
+   * Default `Infinity`. On workerd it also bounds how long a caller waits on another request's
+   * load before taking it over (10 000 ms when `Infinity`).
+   */
+  timeout?: number;
+  /**
+   * An `invalidate()` less than this long after the last store or forced reload is ignored:
+   * the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
+   */
+  cooldown?: number;
+  /** Milliseconds now. Default `Date.now`. Inject one to drive time in tests. */
+  clock?: () => number;
+}
+
+/** Options of a `MemoryCache`: defaults for its vars, and a bound. */
+export interface MemoryCacheOptions extends CachedVarOptions<unknown> {
+  /** At most this many stored values; the least recently used are dropped. Default `Infinity`. */
+  maxEntries?: number;
+}
+
+/** Options of one `get()` call. */
+export interface GetOptions {
+  /** Receives the promise of any load this call starts (Workers: `(p) => ctx.waitUntil(p)`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /** Ends this caller's wait (rejecting with its reason); the shared load goes on. */
+  signal?: AbortSignal;
+}
+
+/** Counters since the var was created. */
+export interface CachedVarStats {
+  /** `get()`s resolved from a fresh value without waiting. */
+  hits: number;
+  /** Every other `get()`. */
+  misses: number;
+  /** Loads started. */
+  loads: number;
+  /** Loads that failed, timeouts included. */
+  errors: number;
+  /** Callers resolved with a stale value (stale-while-revalidate or stale-if-error). */
+  staleServed: number;
+  /** Loads that timed out. */
+  timeouts: number;
+  /** Callers that joined a load another caller started. */
+  coalesced: number;
+  /** `invalidate()`s ignored under `cooldown`. */
+  cooldownSkips: number;
+}
+
+/** A lazily populated cached variable. */
+export declare class CachedVar<T = unknown> {
+  constructor(name: string, options?: CachedVarOptions<T>);
+  readonly name: string;
+  /** `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past ttl. */
+  readonly state: "empty" | "loading" | "fresh" | "stale";
+  /** Registers the loader the first `get()` (and every reload) calls. Returns it (decorator style). */
+  onFirstAccess<F extends Loader<T>>(loader: F): F;
+  /** Registers a transform: `get()` resolves `fn(stored value)`. Returns it. */
+  onEachAccess<F extends (value: T) => T>(fn: F): F;
+  /** Resolves the value. Never throws: every problem is a rejection. */
+  get(options?: GetOptions): Promise<T>;
+  /** The stored value, fresh or stale, without loading. Throws `NoStoredValue` when empty. */
+  getStoredValue(): T;
+  /** The stored value or `undefined`. Never loads, never throws. */
+  peek(): T | undefined;
+  /** Stores `value` as if loaded now; a running load can no longer overwrite it. */
+  set(value: T): void;
+  /** Drops the value (unless under `cooldown`); loads that began before can no longer store. */
+  invalidate(): void;
+  /** Counters since creation. */
+  stats(): CachedVarStats;
+}
+
+/** A named set of vars sharing defaults and an optional size bound. */
+export declare class MemoryCache {
+  constructor(defaults?: MemoryCacheOptions);
+  /** The var called `name`, created on first request; the same instance afterwards. */
+  memoryCachedVar<T = unknown>(name: string, options?: CachedVarOptions<T>): CachedVar<T>;
+  /** `invalidate()` on every var of this cache (each under its own cooldown). */
+  invalidateAll(): void;
+}
+
+/** The module-level cache. */
+export declare const GLOBAL_CACHE: MemoryCache;
