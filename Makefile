@@ -37,3 +37,8 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+
+# Every test: Rust core (native + wasm), types, the JS suite in every runtime, workerd cases,
+# examples, the demo page, and a quick run of the benchmarks. Ends with "N passed, N failed".
+test: build setup-browser
+	node tests/run-all.mjs
