@@ -31,7 +31,6 @@ const noop = () => {};
 // On workerd, how long a caller waits on another request's load when the var has no timeout.
 export const JOIN_BOUND_MS = 10_000;
 
-let standaloneMachine = null;
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
 
@@ -81,11 +80,9 @@ export class CachedVar {
     const what = `CachedVar ${JSON.stringify(name)}`;
     const base = owner === null ? DEFAULTS : owner.cache.defaults;
     const opts = mergeOptions(what, options, base);
-    let machine = owner?.machine;
-    if (machine === undefined) {
-      standaloneMachine ??= Machine.create(Infinity);
-      machine = standaloneMachine;
-    }
+    // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
+    // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
+    const machine = owner?.machine ?? Machine.create(Infinity);
     const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
     if (id < 0) throw rangeError(what, -id, opts);
     this.name = name;
@@ -133,8 +130,8 @@ export class CachedVar {
    * throws; every problem is a rejection.
    */
   get(options) {
-    if (options === undefined && this.#transform === null) {
-      if (this.#storage === null) {
+    try {
+      if (options === undefined && this.#transform === null && this.#storage === null) {
         const until = this.#freshUntil;
         if (until === Infinity || (until !== -Infinity && this.#clock() < until)) {
           this.#fastHits++;
@@ -142,8 +139,6 @@ export class CachedVar {
           return this.#hit;
         }
       }
-    }
-    try {
       return this.#get(options);
     } catch (error) {
       return Promise.reject(error);

@@ -425,6 +425,28 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     await assert.rejects(broken.get(), { type: TypeError, message: /clock must return a finite number/ });
   });
 
+  test("9 a clock that throws makes get() reject, never throw, and loses nothing", async () => {
+    let broken = false;
+    const v = new CachedVar(fresh("clockthrow"), {
+      ttl: 1000,
+      clock: () => {
+        if (broken) throw new Error("clock broke");
+        return 5;
+      },
+    });
+    v.set("kept");
+    broken = true;
+    let p;
+    try {
+      p = v.get();
+    } catch {
+      assert.ok(false, "get() threw synchronously");
+    }
+    await assert.rejects(p, /clock broke/);
+    broken = false;
+    assert.is(await v.get(), "kept");
+  });
+
   test("9 nothing cached is lost by a bad call", async () => {
     const c = new MemoryCache();
     const v = c.memoryCachedVar("precious");
