@@ -6,6 +6,7 @@
 import { Machine } from "../glue/simple_memory_cache.js";
 import { describe, mergeOptions, rangeError, readClock, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
+import { SharedTier } from "./shared-tier.js";
 
 /** What custom storage returns when it holds nothing, and what `invalidate()` stores there. */
 export const NO_VALUE_STORED = Symbol.for("simple-memory-cache.NO_VALUE_STORED");
@@ -63,6 +64,9 @@ export class CachedVar {
   #options;
   #clock;
   #storage;
+  #tier;
+  // Set by an effective invalidate(): the next load goes to the origin, not the shared tier.
+  #forced = false;
   #loader = null;
   #transform = null;
   // The stored value (memory storage), its resolved promise (null: nothing stored) and until
@@ -83,6 +87,9 @@ export class CachedVar {
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
     // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
     const machine = owner?.machine ?? Machine.create(Infinity);
+    if (opts.storage !== null && opts.shared !== null) {
+      throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
+    }
     const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
     if (id < 0) throw rangeError(what, -id, opts);
     this.name = name;
@@ -94,6 +101,7 @@ export class CachedVar {
     this.#options = Object.freeze(opts);
     this.#clock = opts.clock;
     this.#storage = opts.storage;
+    this.#tier = opts.shared === null ? null : new SharedTier(what, opts.shared, opts.ttl);
   }
 
   /** @internal The effective options, frozen. */
@@ -274,7 +282,8 @@ export class CachedVar {
       reject = rej;
     });
     const controller = new AbortController();
-    const load = { id, promise, resolve, reject, controller, timer: undefined, done: false, waiters: 0 };
+    // `at`: when the value was stored, if it came from the shared tier (else: when it arrives).
+    const load = { id, promise, resolve, reject, controller, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil };
     this.#loads.set(id, load);
     const timeout = this.#options.timeout;
     if (timeout !== Infinity) {
@@ -287,7 +296,8 @@ export class CachedVar {
     let result;
     this.#starting = true;
     try {
-      result = this.#loader({ name: this.name, signal: controller.signal, previous });
+      const ctx = { name: this.name, signal: controller.signal, previous };
+      result = this.#tier === null || this.#forced ? this.#loader(ctx) : this.#readThrough(load, ctx);
     } catch (error) {
       result = Promise.reject(error);
     } finally {
@@ -301,6 +311,22 @@ export class CachedVar {
     if (platform.waitUntil !== null) platform.waitUntil(settled);
     if (waitUntil !== undefined) waitUntil(settled);
     return load;
+  }
+
+  // A cold or expired load first asks the shared tier; only a miss calls the loader.
+  async #readThrough(load, ctx) {
+    const entry = await this.#tier.read(this.name, this.#now());
+    if (entry === undefined) return this.#loader(ctx);
+    load.at = entry.at;
+    return entry.value;
+  }
+
+  // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.
+  #writeBehind(load, value, now) {
+    const write = this.#tier.write(this.name, value, now);
+    if (write === undefined) return;
+    if (platform.waitUntil !== null) platform.waitUntil(write);
+    if (load.waitUntil !== undefined) load.waitUntil(write);
   }
 
   #fromStorage() {
@@ -319,7 +345,14 @@ export class CachedVar {
   #loaded(load, value) {
     if (!this.#finish(load)) return;
     try {
-      if (this.#machine.loaded(this.#id, load.id, this.#now())) this.#store(value);
+      const now = this.#now();
+      if (this.#machine.loaded(this.#id, load.id, load.at ?? now)) {
+        this.#store(value);
+        if (this.#tier !== null && load.at === undefined) {
+          this.#forced = false;
+          this.#writeBehind(load, value, now);
+        }
+      }
       load.resolve(value);
     } catch (error) {
       load.reject(error);
@@ -392,6 +425,7 @@ export class CachedVar {
    */
   invalidate() {
     if (!this.#machine.invalidate(this.#id, this.#now())) return;
+    this.#forced = true;
     if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
     else this._evicted();
   }
@@ -399,7 +433,8 @@ export class CachedVar {
   /** Counters since creation. */
   stats() {
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
-    return { hits: hits + this.#fastHits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
+    const counts = { hits: hits + this.#fastHits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
+    return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }
 

@@ -3,7 +3,7 @@
 // codes are turned into messages by `rangeError`.
 
 const DURATIONS = ["ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown"];
-const VAR_OPTIONS = new Set(["storage", "clock", ...DURATIONS]);
+const VAR_OPTIONS = new Set(["storage", "shared", "clock", ...DURATIONS]);
 const CACHE_OPTIONS = new Set([...VAR_OPTIONS, "maxEntries"]);
 
 // Option names by the core's `OptionName` codes; rules by its `Problem` codes.
@@ -19,6 +19,7 @@ const CODE_RULES = [
 /** Default values of every var option. */
 export const DEFAULTS = Object.freeze({
   storage: null,
+  shared: null,
   clock: Date.now,
   ttl: Infinity,
   staleWhileRevalidate: 0,
@@ -58,6 +59,13 @@ export function mergeOptions(what, given, base, forCache = false) {
     if (key === "storage") {
       if (v !== null && (typeof v !== "object" || typeof v.get !== "function" || typeof v.set !== "function")) {
         throw new TypeError(`${what}: option storage must be an object with get(name) and set(name, value) methods, got ${describe(v)}`);
+      }
+    } else if (key === "shared") {
+      if (v !== null && (typeof v !== "object" || typeof v.read !== "function" || typeof v.write !== "function")) {
+        throw new TypeError(`${what}: option shared must be an adapter with read(name) and write(name, text, { ttl }) methods, got ${describe(v)}`);
+      }
+      if (v !== null && v.readTimeout !== undefined && !(typeof v.readTimeout === "number" && v.readTimeout > 0)) {
+        throw new TypeError(`${what}: option shared: readTimeout must be a number of milliseconds > 0, got ${describe(v.readTimeout)}`);
       }
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);

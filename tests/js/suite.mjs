@@ -677,5 +677,117 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(w.state, "fresh");
   });
 
+  // Issue 6: the shared second tier's contract, with an in-memory adapter. (The real adapters
+  // are tested against the platforms' own local stores in tests/shared/.)
+  function memoryTier({ readDelay = 0, failReads = false, failWrites = false, readTimeout } = {}) {
+    const map = new Map();
+    const tier = {
+      map,
+      writes: [],
+      readTimeout,
+      async read(name) {
+        if (readDelay) await sleep(readDelay);
+        if (failReads) throw new Error("tier down");
+        return map.get(name);
+      },
+      async write(name, text, { ttl }) {
+        if (failWrites) throw new Error("tier read-only");
+        tier.writes.push({ name, text, ttl });
+        map.set(name, text);
+      },
+    };
+    return tier;
+  }
+
+  test("shared tier: a cold var uses a fresh shared entry without calling the loader", async () => {
+    const clock = fakeClock();
+    const shared = memoryTier();
+    shared.map.set("cfg", JSON.stringify({ t: clock() - 1000, v: { flag: true } }));
+    let calls = 0;
+    const v = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    v.onFirstAccess(() => ++calls);
+    assert.deepEqual(await v.get(), { flag: true });
+    assert.is(calls, 0);
+    assert.is(v.stats().sharedHits, 1);
+    clock.advance(58_999); // fresh until the entry's own storedAt + ttl
+    assert.is(v.state, "fresh");
+    clock.advance(1);
+    assert.is(v.state, "stale");
+  });
+
+  test("shared tier: a stale or missing entry goes to the loader, whose value is written behind once", async () => {
+    const clock = fakeClock();
+    const shared = memoryTier();
+    shared.map.set("cfg", JSON.stringify({ t: clock() - 120_000, v: "old" }));
+    const v = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    v.onFirstAccess(() => "same");
+    const handed = [];
+    assert.is(await v.get({ waitUntil: (p) => handed.push(p) }), "same");
+    await Promise.all(handed);
+    assert.is(shared.writes.length, 1);
+    assert.deepEqual(JSON.parse(shared.writes[0].text), { t: clock(), v: "same" });
+    assert.is(shared.writes[0].ttl, 60_000);
+    clock.advance(60_000);
+    await v.get(); // reload gives the same value: nothing is written
+    await sleep(1);
+    assert.is(shared.writes.length, 1, "unchanged value not written again");
+  });
+
+  test("shared tier: invalidate() forces the next load to the origin, not the shared entry", async () => {
+    const clock = fakeClock();
+    const shared = memoryTier();
+    shared.map.set("keys", JSON.stringify({ t: clock(), v: ["k1"] }));
+    let calls = 0;
+    const v = new MemoryCache({ clock }).memoryCachedVar("keys", { ttl: 60_000, shared });
+    v.onFirstAccess(() => {
+      calls++;
+      return ["k1", "k2"];
+    });
+    assert.deepEqual(await v.get(), ["k1"]);
+    v.invalidate();
+    assert.deepEqual(await v.get(), ["k1", "k2"]);
+    assert.is(calls, 1);
+    await sleep(1);
+    assert.deepEqual(JSON.parse(shared.map.get("keys")).v, ["k1", "k2"], "the forced refresh propagates through the tier");
+  });
+
+  test("shared tier: a slow or failing tier never fails get(); it falls back to the loader within the bound", async () => {
+    const slow = memoryTier({ readDelay: 1000, readTimeout: 20 });
+    const v = new CachedVar(fresh("slowtier"), { shared: slow });
+    v.onFirstAccess(() => "from origin");
+    const started = Date.now();
+    assert.is(await v.get(), "from origin");
+    assert.ok(Date.now() - started < 900, "did not wait for the slow tier");
+    const broken = memoryTier({ failReads: true, failWrites: true });
+    const w = new CachedVar(fresh("brokentier"), { shared: broken });
+    w.onFirstAccess(() => "still served");
+    assert.is(await w.get(), "still served");
+    await sleep(1);
+    assert.is(w.stats().sharedErrors, 2, "one failed read, one failed write");
+  });
+
+  test("shared tier: a value that is not serialisable is served and stays in memory only", async () => {
+    const shared = memoryTier();
+    const v = new CachedVar(fresh("bigint"), { shared });
+    v.onFirstAccess(() => 10n);
+    const warn = console.warn;
+    const warnings = [];
+    console.warn = (w) => warnings.push(String(w));
+    try {
+      assert.is(await v.get(), 10n);
+    } finally {
+      console.warn = warn;
+    }
+    assert.is(shared.writes.length, 0);
+    assert.is(v.stats().sharedErrors, 1);
+    assert.ok(/not JSON-serialisable.*stays in this isolate's memory only/.test(warnings[0]), "a clear warning names the problem");
+  });
+
+  test("shared tier: bad adapters and storage+shared are TypeErrors", () => {
+    assert.throws(() => new CachedVar("t", { shared: {} }), { type: TypeError, message: /option shared must be an adapter with read\(name\) and write/ });
+    assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: -1 }) }), { type: TypeError, message: /readTimeout must be a number/ });
+    assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
+  });
+
   return { runtime, ...(await suite.run({ filter })) };
 }
