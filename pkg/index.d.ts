@@ -25,6 +25,19 @@ export interface Storage {
   set(name: string, value: unknown): void;
 }
 
+/**
+ * A shared second tier: a store many isolates read (Workers KV, the Workers Cache API, Deno KV,
+ * or your own). Entries are JSON text; adapters only move text.
+ */
+export interface SharedAdapter {
+  /** The text stored for `name`, or null/undefined. May be slow or fail: reads are bounded. */
+  read(name: string): Promise<string | null | undefined> | string | null | undefined;
+  /** Stores `text` for `name`; `ttl` (ms, may be Infinity) is how long it stays useful. */
+  write(name: string, text: string, options: { ttl: number }): Promise<void> | void;
+  /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
+  readTimeout?: number;
+}
+
 /** What a loader is called with. */
 export interface LoaderContext<T> {
   /** The var's name. */
@@ -42,6 +55,15 @@ export type Loader<T> = (ctx: LoaderContext<T>) => T | PromiseLike<T>;
 export interface CachedVarOptions<T = unknown> {
   /** Keep the value here instead of in the cache. Only `timeout` combines with it. */
   storage?: Storage | null;
+  /**
+   * A shared second tier. A cold or expired load first reads it and uses an entry still within
+   * `ttl` (by its own store time) without calling the loader; a value fresh from the loader is
+   * written behind (through `waitUntil`) when it changed. After an effective `invalidate()` the
+   * next load skips the tier and goes to the origin, and its value propagates through the tier.
+   * The tier failing or slow never fails a `get()`. Values must be JSON-serialisable; one that
+   * is not stays in memory only (a console warning, and `sharedErrors`).
+   */
+  shared?: SharedAdapter | null;
   /** A stored value is fresh for this long after it was stored. Default `Infinity`. */
   ttl?: number;
   /**
@@ -98,6 +120,14 @@ export interface CachedVarStats {
   coalesced: number;
   /** `invalidate()`s ignored under `cooldown`. */
   cooldownSkips: number;
+  /** With a shared tier: loads served from it. */
+  sharedHits?: number;
+  /** With a shared tier: reads that found nothing fresh. */
+  sharedMisses?: number;
+  /** With a shared tier: values written to it. */
+  sharedWrites?: number;
+  /** With a shared tier: failed or timed-out reads and writes, unreadable entries, unserialisable values. */
+  sharedErrors?: number;
 }
 
 /** A lazily populated cached variable. */
