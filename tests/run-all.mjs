@@ -9,6 +9,9 @@ const STEPS = [
   { name: "rust: core (native)", cmd: "cargo test" },
   { name: "types: tsc", cmd: "tsc -p tests/types/tsconfig.json && echo 'types: 1 passed, 0 failed'" },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
+  { name: "js suite: workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/workerd/run-suite.mjs" },
+  { name: "workerd: request-safe single-flight", cmd: "node tests/workerd/request-safety.mjs" },
+  { name: "package: installed by name in node, bun, deno, wrangler + workerd", cmd: "node tests/package/install.test.mjs" },
   { name: "example: per-request storage (node, bun, deno)", cmd: "node tests/examples/per-request-storage.test.mjs && bun tests/examples/per-request-storage.test.mjs && deno run --allow-net=127.0.0.1 tests/examples/per-request-storage.test.mjs" },
 ];
 

@@ -6,7 +6,20 @@ import wasm from "../glue/simple_memory_cache_bg.wasm";
 import { initSync } from "../glue/simple_memory_cache.js";
 import { configurePlatform } from "../lib/platform.js";
 
+// Objects workerd binds to the request that created them ("Cannot perform I/O on behalf of a
+// different request" when another request reads them).
+const IO_TYPES = [Request, Response, ReadableStream, WritableStream, TransformStream, WebSocket];
+
+function ioObject(value) {
+  if (value === null || typeof value !== "object") return null;
+  try {
+    return IO_TYPES.find((type) => value instanceof type)?.name ?? null;
+  } catch {
+    return null; // a Proxy whose getPrototypeOf trap throws is no I/O object
+  }
+}
+
 initSync({ module: wasm });
-configurePlatform({ waitUntil, guardJoins: true });
+configurePlatform({ waitUntil, guardJoins: true, ioObject });
 
 export * from "../lib/index.js";

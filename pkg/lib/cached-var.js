@@ -186,7 +186,7 @@ export class CachedVar {
         this.#start(id, waitUntil);
         return this.#serve(this.#value, signal);
       case JOIN:
-        return this.#join(this.#loads.get(id), signal);
+        return this.#join(this.#loads.get(id), signal, waitUntil);
       case START:
         return this.#wait(this.#start(id, waitUntil), signal);
       default:
@@ -232,21 +232,33 @@ export class CachedVar {
   // workerd the load may belong to another request, which can end before the load settles; the
   // joiner then either sees workerd's "request that has since ended" rejection or (older
   // compatibility dates) never hears back. So the joiner bounds its wait in its own request and,
-  // on either signal, takes over: the core marks that load abandoned and this caller joins or
-  // starts a fresh one, in its own request.
-  #join(load, signal) {
+  // on either signal, takes over (see #guarded).
+  #join(load, signal, waitUntil) {
     if (!platform.guardJoins) return this.#wait(load, signal);
+    const fn = this.#transform;
+    const guarded = this.#guarded(load, waitUntil);
+    const p = fn === null ? guarded : guarded.then(fn);
+    return signal === undefined ? p : raceSignal(p, signal);
+  }
+
+  // The value of `load` for a joiner, or — if its wait runs past the bound (the var's timeout,
+  // or JOIN_BOUND_MS) or workerd says the load's request ended — the value of a load the core
+  // hands it instead: a fresh one it starts in its own request, or another joiner's takeover
+  // (joined under the same guard).
+  #guarded(load, waitUntil) {
     load.waiters++;
     const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
-    const joined = new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
       const takeOver = () => {
         if (settled) return;
         settled = true;
         load.waiters--;
+        // The abandoned load can no longer be joined; forget it even if it never settles.
+        this.#loads.delete(load.id);
         try {
           const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id));
-          resolve(kind === JOIN ? this.#loads.get(id).promise : this.#start(id, undefined).promise);
+          resolve(kind === JOIN ? this.#guarded(this.#loads.get(id), waitUntil) : this.#start(id, waitUntil).promise);
         } catch (error) {
           reject(error);
         }
@@ -267,9 +279,6 @@ export class CachedVar {
         },
       );
     });
-    const fn = this.#transform;
-    const p = fn === null ? joined : joined.then(fn);
-    return signal === undefined ? p : raceSignal(p, signal);
   }
 
   // Starts load `id`: calls the loader with its context, arms the timeout, and settles the
@@ -342,7 +351,18 @@ export class CachedVar {
     return true;
   }
 
+  // A TypeError when `value` may not be stored (an I/O object on workerd), else null.
+  #refusal(value) {
+    const io = platform.ioObject === null ? null : platform.ioObject(value);
+    if (io === null) return null;
+    return new TypeError(
+      `${this.#what}: cannot cache a ${io}: on workerd it belongs to the request that created it and no other request can read it; store plain data instead (e.g. await response.json() in the loader)`,
+    );
+  }
+
   #loaded(load, value) {
+    const refusal = this.#refusal(value);
+    if (refusal !== null) return this.#fail(load, refusal, false);
     if (!this.#finish(load)) return;
     try {
       const now = this.#now();
@@ -415,6 +435,8 @@ export class CachedVar {
 
   /** Stores `value` as if loaded now; a load already running can no longer overwrite it. */
   set(value) {
+    const refusal = this.#refusal(value);
+    if (refusal !== null) throw refusal;
     this.#machine.set(this.#id, this.#now());
     this.#store(value);
   }

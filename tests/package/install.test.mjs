@@ -1,0 +1,69 @@
+// The package as a user gets it: `npm pack` of pkg/, installed by its bare name into a scratch
+// project, then used the way the README says in Node (ESM and require), Bun, Deno (no permission
+// flags), and a Worker bundled by wrangler and served by real workerd. This is what catches
+// packaging faults no in-repo test sees (a missing file, an export condition, a bundler
+// tree-shaking the entry's initialisation away).
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBundle } from "../workerd/launch.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "../..");
+const BIN = join(ROOT, "node_modules/.bin");
+const dir = mkdtempSync(join(tmpdir(), "smc-package-"));
+let passed = 0;
+let failed = 0;
+function check(cond, what, detail = "") {
+  if (cond) passed++;
+  else {
+    failed++;
+    console.log(`FAIL ${what}${detail ? `\n    ${detail}` : ""}`);
+  }
+}
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+
+try {
+  const tarball = run("npm", ["pack", join(ROOT, "pkg"), "--pack-destination", dir, "--silent"]).trim().split("\n").pop();
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module", dependencies: { "simple-memory-cache": `file:./${tarball}` } }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--silent"]);
+  for (const f of ["app.mjs", "app.cjs", "worker.js", "wrangler.toml"]) cpSync(join(HERE, f), join(dir, f));
+
+  const expectApp = (runtime, out, loads = 1) => {
+    let r;
+    try {
+      r = JSON.parse(out.trim().split("\n").pop());
+    } catch {
+      r = {};
+    }
+    check(r.same === true && r.loads === loads && r.state === "fresh", `${runtime}: one load shared by concurrent gets`, out);
+  };
+  expectApp("node (ESM)", run("node", ["app.mjs"]));
+  expectApp("node (require)", run("node", ["app.cjs"]));
+  expectApp("bun", run(join(BIN, "bun"), ["app.mjs"]));
+  expectApp("deno (no permission flags)", run(join(BIN, "deno"), ["run", "app.mjs"]));
+
+  run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "dist"]);
+  const files = readdirSync(join(dir, "dist"));
+  const wasm = files.filter((f) => f.endsWith(".wasm"));
+  check(wasm.length === 1, "wrangler bundles the .wasm as one module", files.join(", "));
+  const worker = await startBundle({ dir: join(dir, "dist"), main: "worker.js", wasm });
+  try {
+    const first = await (await fetch(worker.url)).json();
+    const second = await (await fetch(worker.url)).json();
+    check(first.value?.load === 1 && second.value?.load === 1 && second.loads === 1, "workerd (wrangler bundle): value kept across requests", JSON.stringify([first, second]));
+    check(second.stats?.hits === first.stats?.hits + 1 && second.state === "fresh", "workerd (wrangler bundle): the second request is a hit", JSON.stringify([first, second]));
+  } catch (error) {
+    check(false, "workerd (wrangler bundle) answered", `${error.message}\n${worker.output()}`);
+  } finally {
+    await worker.stop();
+  }
+} catch (error) {
+  check(false, "scratch project set-up", `${error.message}\n${error.stderr ?? ""}${error.stdout ?? ""}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`package: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

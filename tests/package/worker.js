@@ -1,0 +1,13 @@
+// A user's Worker: a module-level var created at import, shared by every request of the isolate.
+import { GLOBAL_CACHE } from "simple-memory-cache";
+
+const config = GLOBAL_CACHE.memoryCachedVar("config");
+let loads = 0;
+config.onFirstAccess(async () => ({ flag: true, load: ++loads }));
+
+export default {
+  async fetch(request, env, ctx) {
+    const value = await config.get({ waitUntil: (p) => ctx.waitUntil(p) });
+    return Response.json({ value, loads, state: config.state, stats: config.stats() });
+  },
+};

@@ -1,0 +1,198 @@
+// Issue 3, "Request-safe single-flight on workerd": the five cases in real local workerd, with a
+// loader that fetch()es a slow local origin (safety-worker.js). Cases marked "guard alone" switch
+// off the entry's waitUntil registration of loads, to show the joiners' bounded wait and takeover
+// (CachedVar#join) also hold on their own. Prints a line per case, last
+// `workerd: N passed, N failed`; exits non-zero on any failure.   Usage: node tests/workerd/request-safety.mjs
+
+import http from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JOIN_BOUND_MS } from "../../pkg/lib/cached-var.js";
+import { startWorker } from "./launch.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DELAY = 300; // the origin's answer time
+const TIMEOUT = 2000; // the `data` var's timeout (safety-worker.js)
+const SLACK = 1000;
+const JOINERS = 5;
+
+// The slow origin: counts requests and answers each after DELAY ms with `{ n }`, n its count.
+async function startOrigin() {
+  const origin = { hits: 0, answered: 0 };
+  const server = http.createServer((req, res) => {
+    const n = ++origin.hits;
+    setTimeout(() => {
+      origin.answered++;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ n }));
+    }, DELAY);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin.url = `http://127.0.0.1:${server.address().port}/`;
+  origin.close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  return origin;
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// Drives one Worker: each call returns the route's JSON and how long it took, in ms.
+function client(worker) {
+  return async (path, bound = JOIN_BOUND_MS + DELAY + SLACK) => {
+    const started = Date.now();
+    const res = await fetch(worker.url + path, { signal: AbortSignal.timeout(bound) });
+    const body = await res.json();
+    return { ...body, status: res.status, ms: Date.now() - started };
+  };
+}
+
+const show = (r) => (r.ok ? JSON.stringify(r.value) : `${r.error.name}: ${r.error.message}`);
+
+// All `results` got the same value, each within `bound` ms.
+function allValued(results, bound) {
+  for (const r of results) check(r.ok, `a request got no value: ${show(r)}`);
+  const first = JSON.stringify(results[0].value);
+  check(results.every((r) => JSON.stringify(r.value) === first), `values differ: ${results.map(show).join(", ")}`);
+  const slowest = Math.max(...results.map((r) => r.ms));
+  check(slowest < bound, `slowest took ${slowest} ms, bound ${bound} ms`);
+  return `value ${first}, slowest ${slowest} ms`;
+}
+
+// Starts a load from a leader that answers at once (mode), then fires the joiners while the
+// origin has not answered yet. Returns the joiners' results and the var's load count.
+async function leaderThenJoiners(call, origin, { mode, var: name = "data", bound }) {
+  const before = await call(`/stats?var=${name}`);
+  const leader = await call(`/get?var=${name}&mode=${mode}`);
+  check(leader.ok && leader.detached, `leader did not answer at once: ${JSON.stringify(leader)}`);
+  check(origin.answered === 0, "the origin answered before the joiners were fired");
+  const joiners = await Promise.all(Array.from({ length: JOINERS }, () => call(`/get?var=${name}`, bound)));
+  const after = await call(`/stats?var=${name}`);
+  return { leader, joiners, loads: after.loads - before.loads };
+}
+
+const CASES = [
+  {
+    date: "2025-09-01",
+    name: "1. 20 concurrent cold requests: 1 origin fetch, all 20 get the value",
+    async run(call, origin) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => call("/get?var=data")));
+      const detail = allValued(results, DELAY + SLACK);
+      check(origin.hits === 1, `origin fetched ${origin.hits} times`);
+      return `${detail}, origin fetches 1`;
+    },
+  },
+  {
+    date: "2025-09-01",
+    name: "2. leader returns at once without waitUntil: joiners get the value promptly",
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach" });
+      const detail = allValued(joiners, DELAY + SLACK);
+      check(loads === 1 && origin.hits === 1, `loads ${loads}, origin fetches ${origin.hits} (the entry's waitUntil should keep the leader's load)`);
+      return `${detail}, loads 1, origin fetches 1`;
+    },
+  },
+  {
+    date: "2025-09-01",
+    registration: "off",
+    name: "2. (guard alone) leader returns at once: joiners take over and get the value promptly",
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach" });
+      const detail = allValued(joiners, DELAY + SLACK);
+      check(loads === 2, `loads ${loads}; expected the leader's and one takeover shared by all joiners`);
+      return `${detail}, loads 2, origin fetches ${origin.hits}`;
+    },
+  },
+  {
+    date: "2024-01-01",
+    name: "3. leader returns at once on an old compatibility date: joiners complete within the timeout",
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach" });
+      const detail = allValued(joiners, TIMEOUT + DELAY + SLACK);
+      check(loads === 1 && origin.hits === 1, `loads ${loads}, origin fetches ${origin.hits} (the entry's waitUntil should keep the leader's load)`);
+      return `${detail}, loads 1, origin fetches 1`;
+    },
+  },
+  {
+    date: "2024-01-01",
+    registration: "off",
+    name: `3. (guard alone) old date, var timeout ${TIMEOUT} ms: joiners take over within the timeout`,
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach" });
+      const detail = allValued(joiners, TIMEOUT + DELAY + SLACK);
+      check(loads === 2, `loads ${loads}; expected the leader's and one takeover shared by all joiners`);
+      return `${detail}, loads 2, origin fetches ${origin.hits}`;
+    },
+  },
+  {
+    date: "2024-01-01",
+    registration: "off",
+    name: `3. (guard alone) old date, no timeout: joiners take over within the default ${JOIN_BOUND_MS} ms bound`,
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach", var: "unbounded" });
+      const detail = allValued(joiners, JOIN_BOUND_MS + DELAY + SLACK);
+      check(loads === 2, `loads ${loads}; expected the leader's and one takeover shared by all joiners`);
+      return `${detail}, loads 2, origin fetches ${origin.hits}`;
+    },
+  },
+  ...["2025-09-01", "2024-01-01"].map((date) => ({
+    date,
+    registration: "off",
+    name: "4. leader passes waitUntil and returns at once: joiners get the leader's value, 1 origin fetch",
+    async run(call, origin) {
+      const { joiners, loads } = await leaderThenJoiners(call, origin, { mode: "detach-waituntil" });
+      const detail = allValued(joiners, DELAY + SLACK);
+      check(loads === 1 && origin.hits === 1, `loads ${loads}, origin fetches ${origin.hits}`);
+      return `${detail}, loads 1, origin fetches 1`;
+    },
+  })),
+  {
+    date: "2025-09-01",
+    name: "5. a loader returning a Response (an I/O object) is refused with a clear error, nothing cached",
+    async run(call, origin) {
+      const leader = call("/get?var=response");
+      await new Promise((resolve) => setTimeout(resolve, DELAY / 3));
+      const joiners = await Promise.all(Array.from({ length: 3 }, () => call("/get?var=response")));
+      const later = await call("/get?var=response");
+      const all = [await leader, ...joiners, later];
+      const { state } = await call("/stats?var=response");
+      const seen = `observed: ${all.map((r) => show(r)).join(" | ")}; state ${state}, origin fetches ${origin.hits}`;
+      const clear = (r) => !r.ok && r.error.name === "TypeError" && r.error.message.includes('"response"') && /Response/.test(r.error.message);
+      check(all.every(clear) && state !== "fresh", seen);
+      return seen;
+    },
+  },
+];
+
+let passed = 0;
+let failed = 0;
+const origin = await startOrigin();
+const workers = new Map();
+try {
+  for (const date of new Set(CASES.map((c) => c.date))) {
+    const bindings = [`(name = "ORIGIN", text = ${JSON.stringify(origin.url)})`];
+    workers.set(date, await startWorker({ entry: join(HERE, "safety-worker.js"), compatibilityDate: date, bindings, name: `safety ${date}` }));
+  }
+  for (const c of CASES) {
+    const label = `[${c.date}] ${c.name}`;
+    const call = client(workers.get(c.date));
+    try {
+      await call(`/reset?registration=${c.registration ?? "on"}`);
+      origin.hits = 0;
+      origin.answered = 0;
+      console.log(`ok   ${label}: ${await c.run(call, origin)}`);
+      passed++;
+    } catch (error) {
+      console.log(`FAIL ${label}: ${error.message}`);
+      failed++;
+    }
+  }
+} finally {
+  for (const w of workers.values()) await w.stop();
+  await origin.close();
+}
+console.log(`workerd: ${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,69 @@
+// The Worker behind request-safety.mjs: GLOBAL_CACHE vars whose loader fetch()es the slow local
+// origin (binding ORIGIN), and routes that make the requesting request behave as each case needs.
+//   GET /get?var=V&mode=M   M: await (default) | detach (start the load, answer at once, no
+//                           waitUntil) | detach-waituntil (the same, passing ctx.waitUntil)
+//                           → { ok: true, value } or { ok: false, error: { name, message } }
+//   GET /reset?registration=on|off   invalidates every var; `off` switches off the entry's own
+//                           waitUntil registration of loads, leaving the joiners' guard alone
+//   GET /stats?var=V        → stats() and state
+import { GLOBAL_CACHE } from "simple-memory-cache";
+// The package's internal platform switches (the same module instance as the package's: esbuild
+// resolves node_modules/simple-memory-cache to pkg/), so a case can test one mechanism alone.
+import { configurePlatform, platform } from "../../pkg/lib/platform.js";
+
+const entryWaitUntil = platform.waitUntil;
+
+// data: a JSON value with a timeout; unbounded: the same without one (joiners use the package's
+// default bound); response: a loader that caches the origin's Response itself (an I/O object).
+const VARS = {
+  data: { options: { timeout: 2000 }, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
+  unbounded: { options: {}, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
+  response: { options: { timeout: 2000 }, loader: (env) => fetch(env.ORIGIN) },
+};
+
+function cachedVar(name, env) {
+  const spec = VARS[name];
+  if (spec === undefined) throw new TypeError(`unknown var ${name}`);
+  const v = GLOBAL_CACHE.memoryCachedVar(name, spec.options);
+  v.onFirstAccess(() => spec.loader(env));
+  return v;
+}
+
+// A Response value is read here, in this request, as a caller would.
+async function read(v) {
+  const value = await v.get();
+  return value instanceof Response ? { status: value.status, body: await value.json() } : value;
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const param = (k, d) => url.searchParams.get(k) ?? d;
+    switch (url.pathname) {
+      case "/reset":
+        configurePlatform({ waitUntil: param("registration", "on") === "off" ? null : entryWaitUntil });
+        GLOBAL_CACHE.invalidateAll();
+        return Response.json({ ok: true });
+      case "/stats": {
+        const v = cachedVar(param("var", "data"), env);
+        return Response.json({ ...v.stats(), state: v.state });
+      }
+      case "/get": {
+        const v = cachedVar(param("var", "data"), env);
+        const mode = param("mode", "await");
+        if (mode === "detach" || mode === "detach-waituntil") {
+          const options = mode === "detach" ? undefined : { waitUntil: ctx.waitUntil.bind(ctx) };
+          v.get(options).catch(() => {});
+          return Response.json({ ok: true, detached: true });
+        }
+        try {
+          return Response.json({ ok: true, value: await read(v) });
+        } catch (error) {
+          return Response.json({ ok: false, error: { name: error?.name, message: String(error?.message) } });
+        }
+      }
+      default:
+        return new Response("ready");
+    }
+  },
+};
