@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 WASM := target/wasm32-unknown-unknown/release/simple_memory_cache.wasm
 GLUE := pkg/glue
 
-.PHONY: setup setup-rust setup-node setup-browser build demo test test-rust test-wasm test-js www bench lint
+.PHONY: setup setup-rust setup-node setup-browser build demo test www bench lint
 
 setup-rust:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -42,3 +42,7 @@ lint:
 # examples, the demo page, and a quick run of the benchmarks. Ends with "N passed, N failed".
 test: build setup-browser
 	node tests/run-all.mjs
+
+# The demo page: builds, then serves www/ and the package on 127.0.0.1 and prints the address.
+www: build
+	node www/serve.mjs

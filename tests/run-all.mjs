@@ -12,6 +12,7 @@ const STEPS = [
   { name: "js suite: workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/workerd/run-suite.mjs" },
   { name: "workerd: request-safe single-flight", cmd: "node tests/workerd/request-safety.mjs" },
   { name: "package: installed by name in node, bun, deno, wrangler + workerd", cmd: "node tests/package/install.test.mjs" },
+  { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
   { name: "example: per-request storage (node, bun, deno)", cmd: "node tests/examples/per-request-storage.test.mjs && bun tests/examples/per-request-storage.test.mjs && deno run --allow-net=127.0.0.1 tests/examples/per-request-storage.test.mjs" },
 ];
 

@@ -225,7 +225,7 @@ export class CachedVar {
     load.waiters++;
     const fn = this.#transform;
     const p = fn === null ? load.promise : load.promise.then(fn);
-    return signal === undefined ? p : raceSignal(p, signal);
+    return signal === undefined ? p : raceSignal(p, signal, () => leave(load));
   }
 
   // A caller joining a load another caller started. Elsewhere that is plain single-flight. On
@@ -236,29 +236,32 @@ export class CachedVar {
   #join(load, signal, waitUntil) {
     if (!platform.guardJoins) return this.#wait(load, signal);
     const fn = this.#transform;
-    const guarded = this.#guarded(load, waitUntil);
+    const waiter = { load: null };
+    const guarded = this.#guarded(load, waitUntil, waiter);
     const p = fn === null ? guarded : guarded.then(fn);
-    return signal === undefined ? p : raceSignal(p, signal);
+    return signal === undefined ? p : raceSignal(p, signal, () => leave(waiter.load));
   }
 
   // The value of `load` for a joiner, or — if its wait runs past the bound (the var's timeout,
   // or JOIN_BOUND_MS) or workerd says the load's request ended — the value of a load the core
   // hands it instead: a fresh one it starts in its own request, or another joiner's takeover
   // (joined under the same guard).
-  #guarded(load, waitUntil) {
+  #guarded(load, waitUntil, waiter) {
     load.waiters++;
+    waiter.load = load;
     const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
     return new Promise((resolve, reject) => {
       let settled = false;
       const takeOver = () => {
         if (settled) return;
         settled = true;
-        load.waiters--;
+        leave(load);
+        waiter.load = null;
         // The abandoned load can no longer be joined; forget it even if it never settles.
         this.#loads.delete(load.id);
         try {
           const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id));
-          resolve(kind === JOIN ? this.#guarded(this.#loads.get(id), waitUntil) : this.#start(id, waitUntil).promise);
+          resolve(kind === JOIN ? this.#guarded(this.#loads.get(id), waitUntil, waiter) : this.#start(id, waitUntil).promise);
         } catch (error) {
           reject(error);
         }
@@ -460,11 +463,20 @@ export class CachedVar {
   }
 }
 
-// A caller's own AbortSignal ends its wait, not the load others share.
-function raceSignal(p, signal) {
+// A waiter stops counting towards `load` (the count decides how many callers a stale-if-error
+// answer serves).
+function leave(load) {
+  if (load !== null && !load.done) load.waiters--;
+}
+
+// A caller's own AbortSignal ends its wait, not the load others share; `left` runs on abort.
+function raceSignal(p, signal, left = noop) {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => {
+      left();
+      reject(signal.reason);
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(
       (v) => {

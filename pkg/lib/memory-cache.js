@@ -15,7 +15,7 @@ function validate(merged, varDefaults) {
   const d = varDefaults;
   const code = probe.add_var(d.storage !== null, d.ttl, d.staleWhileRevalidate, d.staleIfError, d.timeout, d.cooldown);
   probe.free();
-  if (code < 0) throw rangeError("MemoryCache: default", -code, varDefaults);
+  if (code < 0) throw rangeError("MemoryCache (a default for its vars)", -code, varDefaults);
 }
 
 export class MemoryCache {

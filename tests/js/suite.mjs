@@ -481,6 +481,25 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(await patient, "done");
   });
 
+  test("get({ signal }): a caller that gave up is not counted as served stale", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("abortstale"), { ttl: 10, staleIfError: 1000, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const p = v.get();
+    calls[0].resolve("v1");
+    await p;
+    clock.advance(20);
+    const ac = new AbortController();
+    const impatient = v.get({ signal: ac.signal });
+    const patient = v.get();
+    ac.abort(new Error("gave up"));
+    await assert.rejects(impatient, /gave up/);
+    calls[1].reject(new Error("down"));
+    assert.is(await patient, "v1");
+    assert.is(v.stats().staleServed, 1, "only the caller still waiting was served stale");
+  });
+
   test("a loader calling get() on its own var while starting is rejected instead of deadlocking", async () => {
     const v = new CachedVar(fresh("reenter"));
     let inner;
