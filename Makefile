@@ -38,6 +38,11 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
 
+# The main job: the JWKS Worker in real local workerd against a local origin it starts itself.
+# `make demo KEEP=1` keeps both running and prints curl commands.
+demo: build
+	node examples/demo.mjs
+
 # Every test: Rust core (native + wasm), types, the JS suite in every runtime, workerd cases,
 # examples, the demo page, and a quick run of the benchmarks. Ends with "N passed, N failed".
 test: build setup-browser

@@ -1,41 +1,64 @@
 // Runs every test step of `make test` in order, streams its output, and sums the pass/fail
-// counts each step reports (its "N passed, N failed" lines, or cargo's "test result" lines)
-// into the closing line. A step that exits non-zero fails the run even if it counted nothing.
+// counts each step reports into the closing line: every cargo "test result" line, or else the
+// step's last "N passed, N failed" line (its closing line; earlier ones are partial counts).
+// A step that exits non-zero fails the run even if it counted nothing.
 import { spawn } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PATH = `${join(ROOT, "node_modules/.bin")}:${join(process.env.HOME ?? "/root", ".cargo/bin")}:${process.env.PATH}`;
 
 const cargoWasm = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-test-runner" };
 const STEPS = [
   { name: "rust: fmt + clippy", cmd: "cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown -- -D warnings", counts: false },
   { name: "rust: core (native)", cmd: "cargo test" },
   { name: "types: tsc", cmd: "tsc -p tests/types/tsconfig.json && echo 'types: 1 passed, 0 failed'" },
+  { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
+  {
+    name: "rust: wasm adapter in chromium",
+    cmd: "cargo test --target wasm32-unknown-unknown --test wasm",
+    env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
+  },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
+  { name: "js suite: node (require)", cmd: "node tests/runtimes/node-require.cjs" },
+  { name: "js suite: bun", cmd: "bun tests/runtimes/bun.mjs" },
+  { name: "js suite: deno (no permission flags)", cmd: "deno run --no-prompt --node-modules-dir=manual tests/runtimes/deno.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },
+  { name: "js suite: chromium", cmd: "node tests/runtimes/browser.mjs" },
   { name: "js suite: workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/workerd/run-suite.mjs" },
   { name: "workerd: request-safe single-flight", cmd: "node tests/workerd/request-safety.mjs" },
   { name: "package: installed by name in node, bun, deno, wrangler + workerd", cmd: "node tests/package/install.test.mjs" },
+  { name: "demo: the JWKS Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
-  { name: "example: per-request storage (node, bun, deno)", cmd: "node tests/examples/per-request-storage.test.mjs && bun tests/examples/per-request-storage.test.mjs && deno run --allow-net=127.0.0.1 tests/examples/per-request-storage.test.mjs" },
+  { name: "example: per-request storage in node", cmd: "node tests/examples/per-request-storage.test.mjs" },
+  { name: "example: per-request storage in bun", cmd: "bun tests/examples/per-request-storage.test.mjs" },
+  { name: "example: per-request storage in deno", cmd: "deno run --allow-net=127.0.0.1 tests/examples/per-request-storage.test.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },
 ];
 
 function run(step) {
   return new Promise((resolve) => {
-    const child = spawn("bash", ["-o", "pipefail", "-c", step.cmd], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
-    let passed = 0;
-    let failed = 0;
+    const child = spawn("bash", ["-o", "pipefail", "-c", step.cmd], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH, ...step.env } });
+    const cargo = { passed: 0, failed: 0, seen: false };
+    let last = null;
     const scan = (chunk, out) => {
       out.write(chunk);
       for (const line of chunk.toString().split("\n")) {
-        const cargo = /test result: \w+\. (\d+) passed; (\d+) failed/.exec(line);
-        const plain = /^(?:[\w .()/-]+: )?(\d+) passed, (\d+) failed/.exec(line.trim());
-        const m = cargo ?? plain;
-        if (m && step.counts !== false) {
-          passed += Number(m[1]);
-          failed += Number(m[2]);
+        const c = /test result: \w+\. (\d+) passed; (\d+) failed/.exec(line);
+        if (c) {
+          cargo.seen = true;
+          cargo.passed += Number(c[1]);
+          cargo.failed += Number(c[2]);
         }
+        const plain = /^(?:[\w .()/-]+: )?(\d+) passed, (\d+) failed/.exec(line.trim());
+        if (plain) last = { passed: Number(plain[1]), failed: Number(plain[2]) };
       }
     };
     child.stdout.on("data", (c) => scan(c, process.stdout));
     child.stderr.on("data", (c) => scan(c, process.stderr));
-    child.on("close", (code) => resolve({ code, passed, failed }));
+    child.on("close", (code) => {
+      const counted = step.counts === false ? { passed: 0, failed: 0 } : cargo.seen ? cargo : (last ?? { passed: 0, failed: 0 });
+      resolve({ code, ...counted });
+    });
   });
 }
 

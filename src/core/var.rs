@@ -237,11 +237,12 @@ impl Var {
         }
     }
 
-    /// `invalidate()` at `now`.
+    /// `invalidate()` at `now`. Skipped only within `[from, from + cooldown)`: with no cooldown
+    /// never, and a clock that stepped back does not stretch the window.
     pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
         if self
             .cooldown_from
-            .is_some_and(|from| now < from + self.opts.cooldown)
+            .is_some_and(|from| from <= now && now < from + self.opts.cooldown)
         {
             bump(&mut self.stats.cooldown_skips);
             return InvalidateDecision::CooldownSkip;

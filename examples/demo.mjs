@@ -1,0 +1,250 @@
+// `make demo`: the JWKS recipe (jwks-worker/worker.js) in real local workerd against a local JWKS
+// origin (jwks-origin/origin.mjs), driven through the cases that matter — cold, warm, a cold
+// burst, key rotation, a flood of made-up key ids, an origin outage — with a table of what
+// happened. The origin counts its own requests, so every "origin fetches" figure is measured at
+// the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
+// what the scenario expects, so the demo doubles as an end-to-end check.
+//
+//   node examples/demo.mjs          run, print the table, stop everything
+//   node examples/demo.mjs --keep   (or KEEP=1) then keep both running and print curl commands
+
+import { startWorker } from "../tests/workerd/launch.mjs";
+import { AUDIENCE, startOrigin } from "./jwks-origin/origin.mjs";
+
+const KEEP = process.argv.includes("--keep") || process.env.KEEP === "1";
+const ENTRY = new URL("./jwks-worker/worker.js", import.meta.url).pathname;
+// The recipe's durations shrunk so that expiry and cooldown happen within seconds.
+const CACHE = { ttl: 2000, staleWhileRevalidate: 1000, staleIfError: 60_000, cooldown: 1000, timeout: 1000 };
+const ORIGIN_LATENCY_MS = 100;
+const REQUEST_BOUND_MS = 5000;
+const RUN_BOUND_MS = 60_000;
+// Clock slack between the origin answering and the Worker storing the key set.
+const MARGIN_MS = 200;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+// Nothing may hang: past the bound the run fails (launch.mjs kills workerd on exit).
+const runBound = setTimeout(() => {
+  console.error(`demo: not finished after ${RUN_BOUND_MS} ms, giving up`);
+  process.exit(1);
+}, RUN_BOUND_MS).unref();
+
+const origin = await startOrigin({ latencyMs: ORIGIN_LATENCY_MS });
+let worker = null;
+
+const start = () =>
+  startWorker({
+    entry: ENTRY,
+    name: "jwks-demo",
+    bindings: [
+      `(name = "JWKS_URL", text = ${JSON.stringify(origin.jwksUrl)})`,
+      `(name = "JWT_ISSUER", text = ${JSON.stringify(origin.issuer)})`,
+      `(name = "JWT_AUDIENCE", text = ${JSON.stringify(AUDIENCE)})`,
+      `(name = "JWKS_CACHE_OPTIONS", json = ${JSON.stringify(JSON.stringify(CACHE))})`,
+    ],
+  });
+
+async function call(token) {
+  const t = performance.now();
+  const res = await fetch(worker.url + "/", { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+  const body = await res.json();
+  return { status: res.status, body, ms: performance.now() - t };
+}
+
+const all = (tokens) => Promise.all(tokens.map(call));
+const times = (n, x) => Array.from({ length: n }, () => x);
+
+// Stats are per isolate and cumulative; each row shows what its own requests added.
+let statsBefore = null;
+function statsDelta(replies) {
+  const last = replies.map((r) => r.body.jwks.stats).reduce((a, b) => (b.hits + b.misses >= a.hits + a.misses ? b : a));
+  const base = statsBefore ?? Object.fromEntries(Object.keys(last).map((k) => [k, 0]));
+  statsBefore = last;
+  return Object.fromEntries(Object.keys(last).map((k) => [k, last[k] - base[k]]));
+}
+
+const rows = [];
+/**
+ * Runs one scenario. `want`: origin fetches (a number, or { min, max }), how many replies must
+ * be valid (200) and how many rejected (401); every other reply is a failure. `note` adds what
+ * the row shows from the cache's stats; `check` may return a further problem.
+ */
+async function scenario(name, want, run) {
+  const before = origin.fetches;
+  const t = performance.now();
+  const replies = await run();
+  const elapsed = performance.now() - t;
+  const fetches = origin.fetches - before;
+  const stats = statsDelta(replies);
+  const valid = replies.filter((r) => r.status === 200).length;
+  const rejected = replies.filter((r) => r.status === 401).length;
+  const { min, max } = typeof want.fetches === "number" ? { min: want.fetches, max: want.fetches } : want.fetches(elapsed);
+  const problems = [];
+  if (fetches < min || fetches > max) problems.push(`origin fetches ${fetches}, expected ${min === max ? min : `${min}..${max}`}`);
+  if (valid !== want.valid) problems.push(`${valid} valid, expected ${want.valid}`);
+  if (rejected !== (want.rejected ?? 0)) problems.push(`${rejected} rejected, expected ${want.rejected ?? 0}`);
+  const other = replies.find((r) => r.status !== 200 && r.status !== 401);
+  if (other) problems.push(`a reply ${other.status}: ${other.body.reason}`);
+  const extra = want.check?.(replies, stats);
+  if (extra) problems.push(extra);
+  const ms = replies.map((r) => r.ms).sort((a, b) => a - b);
+  rows.push({
+    name,
+    requests: replies.length,
+    fetches: `${fetches} (want ${min === max ? min : `${min}..${max}`})`,
+    p50: ms[Math.floor((ms.length - 1) / 2)].toFixed(1),
+    max: ms[ms.length - 1].toFixed(1),
+    outcome: [`${valid} valid`, rejected ? `${rejected} rejected` : "", want.note?.(stats) ?? ""].filter(Boolean).join(", "),
+    problems,
+  });
+}
+
+function printTable() {
+  const head = { name: "scenario", requests: "requests", fetches: "origin fetches", p50: "p50 ms", max: "max ms", outcome: "outcome" };
+  const cols = Object.keys(head);
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => String(r[c]).length))]));
+  const line = (r) => cols.map((c) => (c === "name" || c === "outcome" ? String(r[c]).padEnd(width[c]) : String(r[c]).padStart(width[c]))).join("  ").trimEnd();
+  console.log(line(head));
+  for (const r of rows) {
+    console.log(line(r));
+    for (const p of r.problems) console.log(`  ✗ ${p}`);
+  }
+}
+
+try {
+  worker = await start();
+  const token = await origin.mint();
+
+  await scenario("cold request", { fetches: 1, valid: 1 }, () => all([token]));
+
+  await scenario("warm requests (5 at a time)", { fetches: 0, valid: 50, note: (s) => `${s.hits} hits` }, async () => {
+    const replies = [];
+    for (let i = 0; i < 10; i++) replies.push(...(await all(times(5, token))));
+    return replies;
+  });
+
+  await worker.stop();
+  worker = await start();
+  statsBefore = null;
+  await scenario("cold burst, new isolate (20 at once)", { fetches: 1, valid: 20, note: (s) => `${s.coalesced} joined one load` }, () => all(times(20, token)));
+  const burstAt = Date.now();
+
+  // The issuer rotates keys; the first tokens with the new kid find the Worker's copy lacking it.
+  await origin.rotate();
+  const rotated = await origin.mint();
+  await sleep(burstAt + CACHE.cooldown + MARGIN_MS - Date.now());
+  await scenario(
+    "rotated key, unknown kid (10 at once)",
+    {
+      fetches: 1,
+      valid: 10,
+      note: (s) => `${s.coalesced} joined the refetch`,
+      check: (replies) => (replies.some((r) => r.body.refetched) ? undefined : "no reply says it refetched"),
+    },
+    () => all(times(10, rotated)),
+  );
+
+  // 25 waves, 100 ms apart, of 4 tokens with made-up kids and 1 valid token: the made-up kids may
+  // cost at most one refetch per cooldown, and valid tokens keep verifying throughout.
+  const WAVES = 25;
+  const forged = await Promise.all(times(WAVES * 4, null).map(() => origin.mintUnknownKid()));
+  await scenario(
+    "flood of unknown kids (4+1 valid per wave)",
+    {
+      fetches: (elapsed) => ({ min: 1, max: Math.floor(elapsed / CACHE.cooldown) + 1 }),
+      valid: WAVES,
+      rejected: WAVES * 4,
+      note: (s) => `${s.cooldownSkips} invalidates skipped`,
+    },
+    async () => {
+      const replies = [];
+      const t0 = Date.now();
+      for (let w = 0; w < WAVES; w++) {
+        await sleep(t0 + w * 100 - Date.now());
+        replies.push(...(await all([rotated, ...forged.slice(w * 4, w * 4 + 4)])));
+      }
+      return replies;
+    },
+  );
+
+  // Outage: the origin answers 503. Once the keys are past ttl they are served stale while one
+  // background reload tries (stale-while-revalidate); past that window a reload is awaited and
+  // its failure answered with the stale keys (stale-if-error).
+  await origin.down("503");
+  const storedAt = origin.lastServedAt;
+  await sleep(storedAt + CACHE.ttl + MARGIN_MS - Date.now());
+  const staleCheck = (replies) => (replies.every((r) => r.body.jwks.state === "stale") ? undefined : "keys were not stale");
+  await scenario(
+    "outage 503, stale-while-revalidate (20)",
+    { fetches: 1, valid: 20, note: (s) => `${s.staleServed} served stale keys`, check: staleCheck },
+    async () => {
+      const replies = await all(times(20, token));
+      await sleep(ORIGIN_LATENCY_MS + MARGIN_MS); // the background reload reaches the origin
+      return replies;
+    },
+  );
+  await sleep(storedAt + CACHE.ttl + CACHE.staleWhileRevalidate + MARGIN_MS - Date.now());
+  await scenario(
+    "outage 503, stale-if-error (20)",
+    { fetches: 1, valid: 20, note: (s) => `${s.staleServed} served stale keys`, check: staleCheck },
+    () => all(times(20, token)),
+  );
+
+  // Connection refused, and a made-up kid past its cooldown: the refetch fails, and the recipe
+  // puts the keys it had back, so valid tokens still verify.
+  await origin.down("refused");
+  await scenario("outage refused + unknown kid, then 20", { fetches: 0, valid: 20, rejected: 1 }, async () => [
+    await call(await origin.mintUnknownKid()),
+    ...(await all(times(20, token))),
+  ]);
+  const restoredAt = Date.now();
+
+  // The origin is back: once the keys are stale again the next request refreshes them.
+  await origin.up();
+  await sleep(restoredAt + CACHE.ttl + MARGIN_MS - Date.now());
+  await scenario(
+    "origin back (1, then 4 more)",
+    {
+      fetches: 1,
+      valid: 5,
+      check: (replies) => (replies.at(-1).body.jwks.state === "fresh" ? undefined : "keys not fresh after the origin came back"),
+    },
+    async () => {
+      const first = await call(token);
+      await sleep(ORIGIN_LATENCY_MS + MARGIN_MS);
+      return [first, ...(await all(times(4, token)))];
+    },
+  );
+} catch (error) {
+  console.error(`demo failed: ${error.stack}`);
+  if (worker) console.error(`--- workerd output ---\n${worker.output()}`);
+  process.exitCode = 1;
+}
+
+printTable();
+console.log("origin fetches are counted by the origin; latency is measured by this driver over loopback");
+const failed = rows.filter((r) => r.problems.length > 0).length;
+if (failed > 0) {
+  console.log(`\n${failed} scenario(s) did not go as expected`);
+  process.exitCode = 1;
+}
+
+if (KEEP && worker && process.exitCode !== 1) {
+  clearTimeout(runBound);
+  const fresh = await origin.mint({ ttl: "1h" });
+  console.log(`
+Running: Worker ${worker.url}  JWKS origin ${origin.url} (demo durations: ${JSON.stringify(CACHE)}). Ctrl-C stops both.
+
+TOKEN=${fresh}
+WORKER=${worker.url} ORIGIN=${origin.url}
+curl -s -H "Authorization: Bearer $TOKEN" $WORKER/                                          # valid
+curl -s -H "Authorization: Bearer $(curl -s "$ORIGIN/admin/token?unknown=1")" $WORKER/   # unknown kid
+curl -s -X POST $ORIGIN/admin/rotate                                                        # new signing key
+# (a new kid within the ${CACHE.cooldown} ms cooldown of the last fetch stays unknown: retry a moment later)
+curl -s -H "Authorization: Bearer $(curl -s $ORIGIN/admin/token)" $WORKER/               # token with the new key
+curl -s -X POST $ORIGIN/admin/down; curl -s -X POST $ORIGIN/admin/up                      # outage on / off`);
+  await new Promise(() => {}); // until Ctrl-C (launch.mjs then kills workerd)
+}
+
+await worker?.stop();
+await origin.stop();

@@ -1,0 +1,317 @@
+//! Worked examples, one per rule of issues 2 (semantics 1-6) and 3 (options), on one var with a
+//! fake clock. Each test is named for the rule it shows.
+
+use simple_memory_cache::core::{
+    FailDecision, GetDecision, InvalidateDecision, LoadId, Mode, Options, State, Var,
+};
+
+const INF: f64 = f64::INFINITY;
+
+fn var(ttl: f64, swr: f64, sie: f64, cooldown: f64) -> Var {
+    Var::new(Options::new(Mode::Shared, ttl, swr, sie, INF, cooldown).expect("valid options"))
+}
+
+fn plain() -> Var {
+    Var::new(Options::DEFAULT)
+}
+
+fn started(d: GetDecision) -> LoadId {
+    match d {
+        GetDecision::Start(id) => id,
+        other => panic!("expected a new load, got {other:?}"),
+    }
+}
+
+#[test]
+fn lazy_nothing_loads_until_the_first_get_and_later_gets_hit() {
+    let mut v = plain();
+    assert_eq!(v.state(0.0), State::Empty);
+    assert_eq!(v.stats().loads, 0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 1.0));
+    assert_eq!(v.get(2.0), GetDecision::Hit);
+    assert_eq!(v.get(1e12), GetDecision::Hit, "ttl defaults to Infinity");
+    let s = v.stats();
+    assert_eq!((s.hits, s.misses, s.loads), (2, 1, 1));
+}
+
+#[test]
+fn single_flight_concurrent_gets_join_the_first_load() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    assert_eq!(v.get(1.0), GetDecision::Join(a));
+    assert_eq!(v.state(1.0), State::Loading);
+    assert!(v.loaded(a, 2.0));
+    let s = v.stats();
+    assert_eq!((s.loads, s.coalesced, s.misses), (1, 2, 3));
+}
+
+#[test]
+fn errors_are_not_cached_the_next_get_loads_again() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    assert_eq!(v.failed(a, 1.0, 2, false), FailDecision::Reject);
+    assert_eq!(v.state(1.0), State::Empty);
+    let b = started(v.get(2.0));
+    assert_ne!(a, b);
+    assert_eq!(v.stats().errors, 1);
+}
+
+#[test]
+fn errors_a_failed_reload_keeps_the_stored_value() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    v.set(0.0);
+    let a = started(v.get(10.0));
+    assert_eq!(v.failed(a, 11.0, 1, false), FailDecision::Reject);
+    assert!(v.has_value());
+    assert_eq!(v.state(11.0), State::Stale);
+    assert_eq!(v.fresh_until(), 10.0);
+}
+
+#[test]
+fn invalidate_drops_the_value_and_the_next_get_loads() {
+    let mut v = plain();
+    v.set(0.0);
+    assert_eq!(v.invalidate(1.0), InvalidateDecision::Invalidated);
+    assert!(!v.has_value());
+    assert_eq!(v.state(1.0), State::Empty);
+    assert_eq!(v.fresh_until(), f64::NEG_INFINITY);
+    started(v.get(2.0));
+}
+
+#[test]
+fn invalidate_a_load_begun_before_it_never_stores_and_is_not_joined() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    assert_eq!(v.invalidate(1.0), InvalidateDecision::Invalidated);
+    assert_eq!(
+        v.state(1.0),
+        State::Empty,
+        "the running load is not what a get() waits for"
+    );
+    let b = started(v.get(2.0));
+    assert!(!v.loaded(a, 3.0));
+    assert_eq!(v.state(3.0), State::Loading);
+    assert!(v.loaded(b, 4.0));
+}
+
+#[test]
+fn set_a_load_begun_before_it_never_stores() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    v.set(1.0);
+    assert!(!v.loaded(a, 2.0));
+    assert_eq!(v.fresh_until(), 11.0, "the set value stays");
+}
+
+#[test]
+fn ordering_an_older_load_finishing_late_never_overwrites_a_newer_value() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    let b = started(v.abandon(a));
+    assert!(v.loaded(b, 5.0));
+    assert!(!v.loaded(a, 6.0));
+    assert_eq!(v.fresh_until(), 15.0);
+}
+
+#[test]
+fn set_stores_as_if_loaded() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    v.set(3.0);
+    assert_eq!(v.state(3.0), State::Fresh);
+    assert_eq!(v.get(12.0), GetDecision::Hit);
+    assert_eq!(v.state(13.0), State::Stale);
+    assert_eq!(v.stats().loads, 0);
+}
+
+#[test]
+fn ttl_a_value_is_fresh_for_ttl_ms_after_it_was_stored() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 5.0));
+    assert_eq!(v.state(14.5), State::Fresh);
+    assert_eq!(v.get(14.0), GetDecision::Hit);
+    assert_eq!(v.state(15.0), State::Stale);
+    started(v.get(15.0));
+}
+
+#[test]
+fn ttl_zero_never_serves_without_loading() {
+    let mut v = var(0.0, 0.0, 0.0, 0.0);
+    v.set(0.0);
+    assert_eq!(v.state(0.0), State::Stale);
+    started(v.get(0.0));
+}
+
+#[test]
+fn stale_while_revalidate_serves_stale_and_starts_exactly_one_reload() {
+    let mut v = var(10.0, 5.0, 0.0, 0.0);
+    v.set(0.0);
+    let GetDecision::StaleRevalidate(a) = v.get(10.0) else {
+        panic!("expected a background reload")
+    };
+    assert_eq!(v.get(12.0), GetDecision::Stale);
+    assert_eq!(
+        v.state(12.0),
+        State::Stale,
+        "state stays stale while revalidating"
+    );
+    // Past the window a caller waits, for the reload already running.
+    assert_eq!(v.get(15.0), GetDecision::Join(a));
+    assert!(v.loaded(a, 16.0));
+    assert_eq!(v.get(16.0), GetDecision::Hit);
+    let s = v.stats();
+    assert_eq!((s.loads, s.stale_served, s.coalesced), (1, 2, 1));
+}
+
+#[test]
+fn stale_if_error_serves_the_stale_value_within_its_window_only() {
+    let mut v = var(10.0, 0.0, 5.0, 0.0);
+    v.set(0.0);
+    let a = started(v.get(12.0));
+    assert_eq!(v.failed(a, 14.0, 3, false), FailDecision::ServeStale);
+    assert_eq!(v.stats().stale_served, 3);
+    let b = started(v.get(15.0));
+    assert_eq!(v.failed(b, 15.0, 1, false), FailDecision::Reject);
+    assert_eq!(v.stats().errors, 2);
+}
+
+#[test]
+fn stale_if_error_needs_a_stored_value() {
+    let mut v = var(10.0, 0.0, INF, 0.0);
+    let a = started(v.get(0.0));
+    assert_eq!(v.failed(a, 1.0, 1, false), FailDecision::Reject);
+}
+
+#[test]
+fn stale_if_error_covers_a_value_set_while_the_load_ran() {
+    // Debatable: the waiters of the failed load get the (fresh) set value, but only when
+    // staleIfError is on; without it they get the error although a value is stored.
+    let mut with = var(10.0, 0.0, 5.0, 0.0);
+    let a = started(with.get(0.0));
+    with.set(1.0);
+    assert_eq!(with.failed(a, 2.0, 1, false), FailDecision::ServeStale);
+    let mut without = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(without.get(0.0));
+    without.set(1.0);
+    assert_eq!(without.failed(a, 2.0, 1, false), FailDecision::Reject);
+}
+
+#[test]
+fn timeout_is_a_failure_counted_apart_and_the_next_get_loads_afresh() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    assert_eq!(v.failed(a, 100.0, 2, true), FailDecision::Reject);
+    assert_eq!((v.stats().errors, v.stats().timeouts), (1, 1));
+    assert_ne!(started(v.get(101.0)), a);
+}
+
+#[test]
+fn cooldown_ignores_an_invalidate_soon_after_a_store() {
+    let mut v = var(INF, 0.0, 0.0, 30.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    assert_eq!(v.invalidate(29.0), InvalidateDecision::CooldownSkip);
+    assert_eq!(v.get(29.0), GetDecision::Hit, "the value stays");
+    assert_eq!(v.stats().cooldown_skips, 1);
+    assert_eq!(v.invalidate(30.0), InvalidateDecision::Invalidated);
+}
+
+#[test]
+fn cooldown_also_counts_from_an_effective_invalidate() {
+    // An invalidate flood while the reload runs must not kill that reload: one refetch per window.
+    let mut v = var(INF, 0.0, 0.0, 30.0);
+    assert_eq!(v.invalidate(0.0), InvalidateDecision::Invalidated);
+    let a = started(v.get(1.0));
+    assert_eq!(v.invalidate(2.0), InvalidateDecision::CooldownSkip);
+    assert_eq!(v.get(3.0), GetDecision::Join(a));
+    assert!(v.loaded(a, 4.0));
+    assert_eq!(v.stats().loads, 1);
+}
+
+#[test]
+fn cooldown_infinity_ignores_every_invalidate_once_a_value_is_stored() {
+    let mut v = var(INF, 0.0, 0.0, INF);
+    v.set(0.0);
+    assert_eq!(v.invalidate(1e15), InvalidateDecision::CooldownSkip);
+    assert!(v.has_value());
+}
+
+#[test]
+fn cooldown_zero_never_ignores_an_invalidate_even_when_the_clock_steps_back() {
+    let mut v = plain();
+    v.set(100.0);
+    assert_eq!(v.invalidate(99.0), InvalidateDecision::Invalidated);
+    assert!(!v.has_value());
+}
+
+#[test]
+fn cooldown_a_clock_stepping_back_does_not_stretch_the_window() {
+    let mut v = var(INF, 0.0, 0.0, 30.0);
+    v.set(1_000_000.0);
+    assert_eq!(v.invalidate(1_000.0), InvalidateDecision::Invalidated);
+    assert_eq!(v.invalidate(1_010.0), InvalidateDecision::CooldownSkip);
+}
+
+#[test]
+fn abandon_a_waiter_takes_over_and_later_ones_join_its_load() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    let b = started(v.abandon(a));
+    assert_eq!(v.abandon(a), GetDecision::Join(b));
+    assert_eq!(
+        v.get(1.0),
+        GetDecision::Join(b),
+        "the abandoned load is not joinable"
+    );
+    // The abandoned load may still store if it arrives first; the newer one then replaces it.
+    assert!(v.loaded(a, 2.0));
+    assert!(v.loaded(b, 3.0));
+    assert_eq!(v.stats().loads, 2);
+}
+
+#[test]
+fn per_caller_every_get_loads_for_itself_and_nothing_is_stored_here() {
+    let mut v = Var::new(Options::new(Mode::PerCaller, INF, 0.0, 0.0, 50.0, 0.0).expect("valid"));
+    let a = started(v.get(0.0));
+    let b = started(v.get(0.0));
+    assert_ne!(a, b);
+    assert_eq!(v.state(0.0), State::Empty);
+    assert!(
+        v.loaded(a, 1.0),
+        "the caller writes its value to its storage"
+    );
+    assert!(!v.has_value());
+    v.set(2.0);
+    assert!(
+        !v.loaded(b, 3.0),
+        "a load begun before set() must not overwrite it"
+    );
+    assert_eq!(v.invalidate(4.0), InvalidateDecision::Invalidated);
+    assert_eq!(v.stats().coalesced, 0);
+}
+
+#[test]
+fn non_finite_times_decide_without_trapping() {
+    let mut v = var(10.0, 5.0, 5.0, 30.0);
+    let a = started(v.get(f64::NAN));
+    assert!(v.loaded(a, f64::NAN));
+    assert_eq!(v.state(f64::NAN), State::Stale, "NaN is never within ttl");
+    let b = started(v.get(f64::INFINITY));
+    assert_eq!(
+        v.failed(b, f64::NEG_INFINITY, u64::MAX, true),
+        FailDecision::Reject
+    );
+    assert_eq!(v.invalidate(f64::NAN), InvalidateDecision::Invalidated);
+    // Near f64::MAX, 10 ms is below the float resolution: `at + ttl` rounds back to `at`, so a
+    // value stored there reads as expired at once. No JS clock gets there (it must be finite
+    // and Date.now() is ~1.7e12, where the resolution is ~0.0002 ms).
+    v.set(f64::MAX);
+    assert_eq!(v.fresh_until(), f64::MAX);
+    assert_eq!(v.state(f64::MAX), State::Stale);
+}

@@ -1,0 +1,244 @@
+//! A deliberately naive reference model of ONE cached variable, written from the text of issues 2
+//! and 3 (not from `src/core/var.rs`), to compare the core's decisions with.
+//!
+//! Where the core keeps sequence numbers and a `floor`, the model keeps every load it ever started
+//! with plain flags, and stamps each event with a generation (an event counter), so that "began
+//! before an `invalidate()`" is literally a comparison of two stamps. Times are compared as ages
+//! (`now - stored_at < ttl`), the way the issue words them; on the exact domain the tests drive
+//! (whole milliseconds, `NaN`, `±Infinity`) that agrees with any correct arithmetic.
+
+use simple_memory_cache::core::{FailDecision, InvalidateDecision, State, Stats};
+
+/// The options, as plain numbers.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// `false`: custom storage (each caller loads for itself; the cache stores nothing).
+    pub shared: bool,
+    pub ttl: f64,
+    pub swr: f64,
+    pub sie: f64,
+    pub cooldown: f64,
+}
+
+/// What the model expects a `get()` (or a takeover) to do. Loads are named by their index in
+/// [`Model::loads`], i.e. in the order they were started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Hit,
+    Stale,
+    StaleRevalidate,
+    Join(usize),
+    Start,
+}
+
+/// One load the model started.
+#[derive(Clone, Copy, Debug)]
+pub struct Load {
+    /// Generation at which it began.
+    pub began: u64,
+    /// It resolved or failed.
+    pub settled: bool,
+    /// A waiter gave up on it (workerd takeover): nobody may join it any more.
+    pub abandoned: bool,
+}
+
+/// The stored value: where it came from and when it was stored.
+#[derive(Clone, Copy, Debug)]
+struct Value {
+    /// Generation of the load start or `set()` that produced it.
+    origin: u64,
+    stored_at: f64,
+}
+
+/// The model of one var.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub policy: Policy,
+    generation: u64,
+    /// Every load ever started, oldest first.
+    pub loads: Vec<Load>,
+    value: Option<Value>,
+    /// Generation of the last `set()` or effective `invalidate()` (0: none yet).
+    last_reset: u64,
+    /// Time of the last store (load or `set()`) or effective `invalidate()`: cooldown counts from it.
+    last_store_or_invalidate: Option<f64>,
+    pub stats: Stats,
+}
+
+impl Model {
+    pub fn new(policy: Policy) -> Model {
+        Model {
+            policy,
+            generation: 0,
+            loads: Vec::new(),
+            value: None,
+            last_reset: 0,
+            last_store_or_invalidate: None,
+            stats: Stats::default(),
+        }
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Callers may join a load only in shared mode, only while it runs, only if nobody gave up
+    /// on it, and only if it began after the last `invalidate()`/`set()`.
+    fn joinable(&self) -> Option<usize> {
+        let mut found = self.loads.iter().enumerate().filter(|(_, l)| {
+            self.policy.shared && !l.settled && !l.abandoned && l.began > self.last_reset
+        });
+        let first = found.next().map(|(i, _)| i);
+        assert!(
+            found.next().is_none(),
+            "model invariant: two joinable loads"
+        );
+        first
+    }
+
+    fn start(&mut self, now_generation: u64) {
+        self.loads.push(Load {
+            began: now_generation,
+            settled: false,
+            abandoned: false,
+        });
+        self.stats.loads += 1;
+    }
+
+    fn age(&self, now: f64) -> Option<f64> {
+        self.value.map(|v| now - v.stored_at)
+    }
+
+    /// Join the running load, or start one.
+    fn join_or_start(&mut self, g: u64) -> Expect {
+        match self.joinable() {
+            Some(i) => {
+                self.stats.coalesced += 1;
+                Expect::Join(i)
+            }
+            None => {
+                self.start(g);
+                Expect::Start
+            }
+        }
+    }
+
+    pub fn get(&mut self, now: f64) -> Expect {
+        let g = self.tick();
+        let p = self.policy;
+        if let Some(age) = self.age(now) {
+            // Fresh for `ttl` ms after it was stored.
+            if age < p.ttl {
+                self.stats.hits += 1;
+                return Expect::Hit;
+            }
+            // Then, for `staleWhileRevalidate` ms, served stale with exactly one reload running.
+            if age < p.ttl + p.swr {
+                self.stats.misses += 1;
+                self.stats.stale_served += 1;
+                if self.joinable().is_some() {
+                    return Expect::Stale;
+                }
+                self.start(g);
+                return Expect::StaleRevalidate;
+            }
+        }
+        self.stats.misses += 1;
+        self.join_or_start(g)
+    }
+
+    /// Load `i` resolved: does its value become the stored one?
+    pub fn loaded(&mut self, i: usize, now: f64) -> bool {
+        self.tick();
+        self.loads[i].settled = true;
+        let began = self.loads[i].began;
+        // A load that began before an invalidate()/set() never becomes the value ...
+        if began < self.last_reset {
+            return false;
+        }
+        // ... and an older load never overwrites a newer value.
+        if self.value.is_some_and(|v| began < v.origin) {
+            return false;
+        }
+        if self.policy.shared {
+            self.value = Some(Value {
+                origin: began,
+                stored_at: now,
+            });
+            self.last_store_or_invalidate = Some(now);
+        }
+        true
+    }
+
+    /// Load `i` failed: do its waiters get the stored value (staleIfError) or the error?
+    pub fn failed(&mut self, i: usize, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
+        self.tick();
+        self.loads[i].settled = true;
+        self.stats.errors += 1;
+        if timed_out {
+            self.stats.timeouts += 1;
+        }
+        let p = self.policy;
+        let covered = p.sie > 0.0 && self.age(now).is_some_and(|age| age < p.ttl + p.sie);
+        if covered {
+            self.stats.stale_served += waiters;
+            FailDecision::ServeStale
+        } else {
+            FailDecision::Reject
+        }
+    }
+
+    /// A waiter of load `i` gave up on it and takes over: joins another runner's load or starts one.
+    pub fn abandon(&mut self, i: usize) -> Expect {
+        let g = self.tick();
+        self.loads[i].abandoned = true;
+        self.join_or_start(g)
+    }
+
+    pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
+        let g = self.tick();
+        // Ignored when less than `cooldown` ms after the last store (or effective invalidate).
+        if let Some(from) = self.last_store_or_invalidate {
+            let elapsed = now - from;
+            if elapsed >= 0.0 && elapsed < self.policy.cooldown {
+                self.stats.cooldown_skips += 1;
+                return InvalidateDecision::CooldownSkip;
+            }
+        }
+        self.last_reset = g;
+        self.value = None;
+        self.last_store_or_invalidate = Some(now);
+        InvalidateDecision::Invalidated
+    }
+
+    pub fn set(&mut self, now: f64) {
+        let g = self.tick();
+        self.last_reset = g;
+        if self.policy.shared {
+            self.value = Some(Value {
+                origin: g,
+                stored_at: now,
+            });
+        }
+        self.last_store_or_invalidate = Some(now);
+    }
+
+    pub fn state(&self, now: f64) -> State {
+        match self.age(now) {
+            Some(age) if age < self.policy.ttl => State::Fresh,
+            Some(_) => State::Stale,
+            None if self.joinable().is_some() => State::Loading,
+            None => State::Empty,
+        }
+    }
+
+    pub fn fresh_until(&self) -> f64 {
+        self.value
+            .map_or(f64::NEG_INFINITY, |v| v.stored_at + self.policy.ttl)
+    }
+
+    pub fn has_value(&self) -> bool {
+        self.value.is_some()
+    }
+}
