@@ -15,6 +15,7 @@
 // `GET /__ready` answered by the Worker (any status), so a Worker should answer that path cheaply.
 
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -25,10 +26,14 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const WORKERD = join(ROOT, "node_modules/.bin/workerd");
 const START_BOUND_MS = 10_000;
 
-// Every workerd still running, killed if the script exits (or is interrupted) without stopping it.
-const running = new Set();
+// Every workerd still running (with its temp dir, if ours), killed and cleaned up if the script
+// exits (or is interrupted) without stopping it.
+const running = new Map();
 process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
+  for (const [child, dir] of running) {
+    child.kill("SIGKILL");
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  }
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(1));
 
@@ -105,7 +110,7 @@ async function serve({ dir, main, wasm, compatibilityDate, compatibilityFlags, b
   await writeFile(join(dir, "config.capnp"), configText({ name, main, compatibilityDate, compatibilityFlags, bindings, wasm }));
 
   const child = spawn(WORKERD, ["serve", "--control-fd=3", join(dir, "config.capnp")], { cwd: dir, stdio: ["ignore", "pipe", "pipe", "pipe"] });
-  running.add(child);
+  running.set(child, removeDir ? dir : null);
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
