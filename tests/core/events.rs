@@ -271,9 +271,11 @@ pub fn wild_event() -> impl Strategy<Value = Event> {
     ]
 }
 
-/// Options built from arbitrary numbers; the defaults of the mode when they are invalid.
+/// Options built from arbitrary magnitudes (negatives made positive so that most are valid),
+/// with the `staleIfError` in force; the defaults when they are invalid (NaN, zero timeout).
 pub fn wild_options() -> impl Strategy<Value = (Options, f64)> {
-    (any::<bool>(), prop::array::uniform5(any_f64())).prop_map(|(shared, [ttl, swr, sie, t, c])| {
+    (any::<bool>(), prop::array::uniform5(any_f64())).prop_map(|(shared, v)| {
+        let [ttl, swr, sie, t, c] = v.map(f64::abs);
         let inf = f64::INFINITY;
         if shared {
             match Options::new(Mode::Shared, ttl, swr, sie, t, c) {

@@ -4,6 +4,8 @@
 //! `PROPTEST_CASES=N cargo test --test core` runs N cases of every property instead of the
 //! defaults below (chosen to keep `cargo test` fast on two cores).
 
+// Native only: proptest is a native dev-dependency (Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
 // The panic-freedom lints of Cargo.toml guard the library's input-reachable paths (clippy.toml
 // already lifts them inside `#[test]` functions); in test helpers too, a panic is the report.
 #![allow(
