@@ -73,18 +73,10 @@ async function verify(token, waitUntil) {
     // Unknown kid: perhaps the issuer rotated its keys since we fetched them. Drop ours and
     // fetch once more. Within `cooldown` of the last fetch invalidate() does nothing, get()
     // resolves the same key set, and the answer stays "invalid" without touching the origin.
-    const had = jwks.peek();
+    // If the origin is down, the refetch fails and staleIfError answers with the keys the
+    // invalidate() dropped: the same set again, so valid tokens keep verifying.
     jwks.invalidate();
-    let fresh;
-    try {
-      fresh = await jwks.get({ waitUntil });
-    } catch {
-      // The refetch failed (origin down). invalidate() dropped the keys we had — staleIfError
-      // has nothing left to serve — so every valid token would fail until the origin is back:
-      // put them back (set() counts them as fresh again, so the next reload is a ttl away).
-      if (had !== undefined && jwks.state === "empty") jwks.set(had);
-      throw error;
-    }
+    const fresh = await jwks.get({ waitUntil });
     if (fresh === keys) throw error;
     return { result: await jwtVerify(token, fresh, VERIFY), refetched: true };
   }

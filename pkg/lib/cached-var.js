@@ -72,6 +72,9 @@ export class CachedVar {
   // The stored value (memory storage), its resolved promise (null: nothing stored) and until
   // when it is fresh: the whole warm-hit path.
   #value = undefined;
+  // The value the last effective invalidate() dropped: the stale-if-error answer and the
+  // loader's `previous` until a new value is stored (the core decides when it may serve).
+  #dropped = undefined;
   #hit = null;
   #freshUntil = -Infinity;
   #fastHits = 0;
@@ -304,7 +307,7 @@ export class CachedVar {
         this.#fail(load, error, true);
       }, timeout);
     }
-    const previous = this.#storage === null ? this.#value : this.#fromStorage();
+    const previous = this.#storage === null ? this.#stale() : this.#fromStorage();
     let result;
     this.#starting = true;
     try {
@@ -391,7 +394,7 @@ export class CachedVar {
     } catch {
       // A broken clock cannot turn a failure into a success.
     }
-    if (stale) load.resolve(this.#value);
+    if (stale) load.resolve(this.#stale());
     else load.reject(error);
   }
 
@@ -401,16 +404,27 @@ export class CachedVar {
       return;
     }
     this.#value = value;
+    this.#dropped = undefined;
     this.#hit = Promise.resolve(value);
     this.#freshUntil = this.#machine.fresh_until(this.#id);
     if (this.#bounded) this.#cache._dropEvicted();
   }
 
-  /** @internal Drops the value after the cache evicted it (maxEntries). */
-  _evicted() {
+  // The stored value, or else the one the last invalidate() dropped.
+  #stale() {
+    return this.#hit !== null ? this.#value : this.#dropped;
+  }
+
+  #drop() {
     this.#value = undefined;
     this.#hit = null;
     this.#freshUntil = -Infinity;
+  }
+
+  /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
+  _evicted() {
+    this.#drop();
+    this.#dropped = undefined;
   }
 
   /** The stored value, fresh or stale; throws NoStoredValue when nothing is stored. Never loads. */
@@ -446,13 +460,19 @@ export class CachedVar {
 
   /**
    * Drops the value (unless within `cooldown` of the last store or forced reload); loads that
-   * began before can no longer store theirs, and the next `get()` waits for a new load.
+   * began before can no longer store theirs, and the next `get()` waits for a new load. The
+   * dropped value is kept only as the stale-if-error answer (and the loader's `previous`) until
+   * a new one is stored: an invalidate during an outage must not turn stale keys into none.
    */
   invalidate() {
     if (!this.#machine.invalidate(this.#id, this.#now())) return;
     this.#forced = true;
-    if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
-    else this._evicted();
+    if (this.#storage !== null) {
+      this.#storage.set(this.name, NO_VALUE_STORED);
+      return;
+    }
+    if (this.#hit !== null) this.#dropped = this.#value;
+    this.#drop();
   }
 
   /** Counters since creation. */

@@ -100,6 +100,11 @@ pub struct Var {
     current: Option<LoadId>,
     /// Start of the cooldown window: the last store or effective invalidate.
     cooldown_from: Option<f64>,
+    /// When the value an `invalidate()` dropped counts as expired (the invalidate, or its own
+    /// expiry if earlier). Until a new value is stored, that value is still the stale-if-error
+    /// answer to a failed reload — an invalidate means "this may be outdated", not "this is
+    /// worse than an error" — and the JS layer passes it to the loader as `previous`.
+    fallback: Option<f64>,
     stats: Stats,
 }
 
@@ -117,6 +122,7 @@ impl Var {
             stored: None,
             current: None,
             cooldown_from: None,
+            fallback: None,
             stats: Stats::default(),
         }
     }
@@ -180,7 +186,11 @@ impl Var {
     /// Load `id` resolved at `now`. Returns whether its value becomes the stored value (in
     /// per-caller mode: whether the caller should write it to its storage); its waiters get the
     /// value either way.
+    /// A load id this var never issued is ignored (`false`).
     pub fn loaded(&mut self, id: LoadId, now: f64) -> bool {
+        if !self.issued(id) {
+            return false;
+        }
         self.finish(id);
         if id <= self.floor {
             return false;
@@ -189,6 +199,7 @@ impl Var {
             Mode::PerCaller => true,
             Mode::Shared if self.stored.is_none_or(|s| id > s.seq) => {
                 self.stored = Some(Stored { seq: id, at: now });
+                self.fallback = None;
                 self.cooldown_from = Some(now);
                 true
             }
@@ -197,17 +208,24 @@ impl Var {
     }
 
     /// Load `id` rejected (or, with `timed_out`, ran past `timeout`) at `now`, while `waiters`
-    /// callers were waiting for it.
+    /// callers were waiting for it. The stale-if-error answer is the stored value, or else the
+    /// one the last `invalidate()` dropped. A load id this var never issued is rejected and
+    /// counted nowhere.
     pub fn failed(&mut self, id: LoadId, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
+        if !self.issued(id) {
+            return FailDecision::Reject;
+        }
         self.finish(id);
         bump(&mut self.stats.errors);
         if timed_out {
             bump(&mut self.stats.timeouts);
         }
-        let covered = self.opts.stale_if_error > 0.0
-            && self
-                .stored
-                .is_some_and(|s| now < s.at + self.opts.ttl + self.opts.stale_if_error);
+        let sie = self.opts.stale_if_error;
+        let expired_at = match (self.stored, self.fallback) {
+            (Some(s), _) => Some(s.at + self.opts.ttl),
+            (None, fallback) => fallback,
+        };
+        let covered = sie > 0.0 && expired_at.is_some_and(|e| now < e + sie);
         if covered {
             self.stats.stale_served = self.stats.stale_served.saturating_add(waiters);
             FailDecision::ServeStale
@@ -231,6 +249,10 @@ impl Var {
         }
     }
 
+    fn issued(&self, id: LoadId) -> bool {
+        id != 0 && id <= self.seq
+    }
+
     fn finish(&mut self, id: LoadId) {
         if self.current == Some(id) {
             self.current = None;
@@ -248,7 +270,10 @@ impl Var {
             return InvalidateDecision::CooldownSkip;
         }
         self.floor = self.next_seq();
-        self.stored = None;
+        if let Some(s) = self.stored.take() {
+            let expiry = s.at + self.opts.ttl;
+            self.fallback = Some(if now < expiry { now } else { expiry });
+        }
         self.cooldown_from = Some(now);
         InvalidateDecision::Invalidated
     }
@@ -261,6 +286,7 @@ impl Var {
                 seq: self.floor,
                 at: now,
             });
+            self.fallback = None;
         }
         self.cooldown_from = Some(now);
     }
@@ -269,6 +295,7 @@ impl Var {
     /// loads may still store theirs).
     pub fn evict(&mut self) {
         self.stored = None;
+        self.fallback = None;
     }
 
     /// The state a `get()` at `now` would find.

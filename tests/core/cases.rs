@@ -315,3 +315,58 @@ fn non_finite_times_decide_without_trapping() {
     assert_eq!(v.fresh_until(), f64::MAX);
     assert_eq!(v.state(f64::MAX), State::Stale);
 }
+
+#[test]
+fn stale_if_error_the_value_an_invalidate_dropped_still_answers_a_failed_reload() {
+    let mut v = var(10.0, 0.0, 100.0, 0.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    // Invalidated while fresh: it counts as expired from the invalidate (5), not from 10.
+    assert_eq!(v.invalidate(5.0), InvalidateDecision::Invalidated);
+    assert!(!v.has_value());
+    assert_eq!(v.state(5.0), State::Empty);
+    let b = started(v.get(6.0));
+    assert_eq!(v.failed(b, 104.0, 1, false), FailDecision::ServeStale);
+    let c = started(v.get(104.0));
+    assert_eq!(v.failed(c, 105.0, 1, false), FailDecision::Reject);
+    // A new value replaces the fallback; invalidating an expired value counts from its expiry.
+    let d = started(v.get(106.0));
+    assert!(v.loaded(d, 106.0));
+    assert_eq!(v.invalidate(200.0), InvalidateDecision::Invalidated);
+    let e = started(v.get(200.0));
+    assert_eq!(
+        v.failed(e, 215.0, 1, true),
+        FailDecision::ServeStale,
+        "expired at 116: covered until 216"
+    );
+    let f = started(v.get(215.0));
+    assert_eq!(v.failed(f, 216.0, 1, false), FailDecision::Reject);
+}
+
+#[test]
+fn stale_if_error_an_evicted_value_is_no_fallback() {
+    let mut v = var(10.0, 0.0, 100.0, 0.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    v.evict();
+    let b = started(v.get(1.0));
+    assert_eq!(v.failed(b, 2.0, 1, false), FailDecision::Reject);
+}
+
+#[test]
+fn load_ids_never_issued_are_ignored() {
+    let mut v = plain();
+    let a = started(v.get(0.0));
+    for bogus in [0, a + 1, u64::MAX] {
+        assert!(!v.loaded(bogus, 1.0), "{bogus}");
+        assert_eq!(v.failed(bogus, 1.0, 5, true), FailDecision::Reject);
+    }
+    assert_eq!(v.stats().errors, 0);
+    assert_eq!(
+        v.state(1.0),
+        State::Loading,
+        "the real load is still joinable"
+    );
+    assert!(v.loaded(a, 2.0));
+    assert_eq!(v.get(3.0), GetDecision::Hit);
+}

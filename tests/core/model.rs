@@ -62,6 +62,9 @@ pub struct Model {
     last_reset: u64,
     /// Time of the last store (load or `set()`) or effective `invalidate()`: cooldown counts from it.
     last_store_or_invalidate: Option<f64>,
+    /// The value an effective `invalidate()` dropped, as the time it counts as expired from:
+    /// still a failed reload's stale-if-error answer until a new value is stored.
+    dropped_expired_at: Option<f64>,
     pub stats: Stats,
 }
 
@@ -74,6 +77,7 @@ impl Model {
             value: None,
             last_reset: 0,
             last_store_or_invalidate: None,
+            dropped_expired_at: None,
             stats: Stats::default(),
         }
     }
@@ -166,6 +170,7 @@ impl Model {
                 origin: began,
                 stored_at: now,
             });
+            self.dropped_expired_at = None;
             self.last_store_or_invalidate = Some(now);
         }
         true
@@ -180,7 +185,13 @@ impl Model {
             self.stats.timeouts += 1;
         }
         let p = self.policy;
-        let covered = p.sie > 0.0 && self.age(now).is_some_and(|age| age < p.ttl + p.sie);
+        // The stored value within `staleIfError` of its expiry; with none stored, the value the
+        // last invalidate() dropped, within `staleIfError` of when it counted as expired.
+        let covered = p.sie > 0.0
+            && match self.age(now) {
+                Some(age) => age < p.ttl + p.sie,
+                None => self.dropped_expired_at.is_some_and(|e| now - e < p.sie),
+            };
         if covered {
             self.stats.stale_served += waiters;
             FailDecision::ServeStale
@@ -207,7 +218,15 @@ impl Model {
             }
         }
         self.last_reset = g;
-        self.value = None;
+        if let Some(v) = self.value.take() {
+            // It counts as expired now, or at its own expiry if that came first.
+            let fresh = now - v.stored_at < self.policy.ttl;
+            self.dropped_expired_at = Some(if fresh {
+                now
+            } else {
+                v.stored_at + self.policy.ttl
+            });
+        }
         self.last_store_or_invalidate = Some(now);
         InvalidateDecision::Invalidated
     }
@@ -220,6 +239,7 @@ impl Model {
                 origin: g,
                 stored_at: now,
             });
+            self.dropped_expired_at = None;
         }
         self.last_store_or_invalidate = Some(now);
     }

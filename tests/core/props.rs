@@ -59,6 +59,8 @@ struct Witness {
     last_reset: u64,
     /// Order of the load start or `set()` whose value is stored.
     stored: Option<u64>,
+    /// An invalidate dropped a value and nothing was stored since: still a stale-if-error answer.
+    dropped: bool,
     /// Values stored so far (loads and `set()`s, shared mode).
     stores: u64,
     counts: Stats,
@@ -76,6 +78,7 @@ impl Witness {
             joinable: BTreeSet::new(),
             last_reset: 0,
             stored: None,
+            dropped: false,
             stores: 0,
             counts: Stats::default(),
         }
@@ -158,6 +161,7 @@ impl Witness {
                     );
                     if stored {
                         self.stored = Some(began);
+                        self.dropped = false;
                         self.stores += 1;
                     }
                 } else {
@@ -178,7 +182,10 @@ impl Witness {
                 self.counts.errors += 1;
                 self.counts.timeouts += u64::from(timed_out);
                 if d == FailDecision::ServeStale {
-                    prop_assert!(had_value && self.sie > 0.0, "served stale without cover");
+                    prop_assert!(
+                        (had_value || self.dropped) && self.sie > 0.0,
+                        "served stale without cover"
+                    );
                     self.counts.stale_served = self.counts.stale_served.saturating_add(waiters);
                 }
             }
@@ -197,7 +204,7 @@ impl Witness {
                 InvalidateDecision::Invalidated => {
                     self.last_reset = self.order;
                     self.joinable.clear();
-                    self.stored = None;
+                    self.dropped |= self.stored.take().is_some();
                 }
                 InvalidateDecision::CooldownSkip => {
                     prop_assert_eq!(self.var.has_value(), had_value, "a skipped invalidate");
@@ -209,6 +216,7 @@ impl Witness {
                 self.last_reset = self.order;
                 self.joinable.clear();
                 self.stored = self.shared.then_some(self.order);
+                self.dropped = false;
                 self.stores += u64::from(self.shared);
             }
         }

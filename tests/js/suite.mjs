@@ -594,6 +594,29 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(v.stats().errors, 2);
   });
 
+  test("staleIfError survives invalidate(): an unknown key id during an outage keeps the stale value as the answer", async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("outage"), { ttl: 1000, staleIfError: 60_000, cooldown: 100, clock });
+    const previous = [];
+    let up = true;
+    v.onFirstAccess((ctx) => {
+      previous.push(ctx.previous);
+      if (!up) throw new Error("origin down");
+      return { keys: ["k1"] };
+    });
+    const keys = await v.get();
+    up = false;
+    clock.advance(2000);
+    assert.is(await v.get(), keys, "stale-if-error before the invalidate");
+    v.invalidate(); // an unknown kid, past the cooldown
+    assert.is(v.state, "empty");
+    assert.is(v.peek(), undefined);
+    assert.is(await v.get(), keys, "the dropped value still answers the failed reload");
+    assert.is(previous.at(-1), keys, "and reaches the loader as previous");
+    clock.advance(60_000);
+    await assert.rejects(v.get(), /origin down/, "but only within staleIfError");
+  });
+
   test("timeout: a load not settled in time rejects with TimeoutError, aborts the signal, next get() loads afresh", async () => {
     const v = new CachedVar(fresh("timeout"), { timeout: 30 });
     const { loader, calls } = manualLoader();
