@@ -228,6 +228,7 @@ if (failed > 0) {
   console.log(`\n${failed} scenario(s) did not go as expected`);
   process.exitCode = 1;
 }
+console.log(`demo: ${rows.length - failed} passed, ${failed} failed`);
 
 if (KEEP && worker && process.exitCode !== 1) {
   clearTimeout(runBound);
