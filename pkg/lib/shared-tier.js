@@ -19,12 +19,30 @@ function bounded(promise, ms) {
   return Promise.race([promise, expire]).finally(() => clearTimeout(timer));
 }
 
+// A JSON.stringify replacer that refuses what JSON would silently change (a Map becomes {}, a
+// Date a string, NaN null): another isolate must get the very value this one loaded.
+function plainData(key, value) {
+  const raw = this[key];
+  if (typeof raw === "number" && !Number.isFinite(raw)) throw new TypeError(`${raw} would become null`);
+  if (typeof raw === "object" && raw !== null) {
+    const proto = Object.getPrototypeOf(raw);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+      throw new TypeError(`a ${raw.constructor?.name ?? "non-plain object"} would not survive JSON`);
+    }
+  }
+  return value;
+}
+
 export class SharedTier {
   #what;
   #adapter;
   #ttl;
-  // The value text last read from or written to the tier: a write happens only on change.
+  // The value text and store time of the entry last read from or written to the tier. A fresh
+  // load is written when its value differs, or when that entry is no longer fresh: otherwise an
+  // unchanged value would leave only an expired entry there, and every isolate would go to the
+  // origin once per ttl.
   #valueText;
+  #entryAt = -Infinity;
   #warned = false;
   counts = { sharedHits: 0, sharedMisses: 0, sharedWrites: 0, sharedErrors: 0 };
 
@@ -56,20 +74,24 @@ export class SharedTier {
     }
     this.counts.sharedHits++;
     this.#valueText = JSON.stringify(entry.v);
-    return { value: entry.v, at: entry.t };
+    // An entry from a clock ahead of ours counts from now, not from its future.
+    const at = Math.min(entry.t, now);
+    this.#entryAt = at;
+    return { value: entry.v, at };
   }
 
   /** Writes a freshly loaded value if it changed; the write's promise, or undefined. */
   write(name, value, now) {
     let valueText;
     try {
-      valueText = JSON.stringify(value);
+      valueText = JSON.stringify(value, plainData);
     } catch (error) {
       return this.#unserialisable(error.message);
     }
     if (typeof valueText !== "string") return this.#unserialisable(`JSON.stringify gives nothing for ${describe(value)}`);
-    if (valueText === this.#valueText) return undefined;
+    if (valueText === this.#valueText && now < this.#entryAt + this.#ttl) return undefined;
     this.#valueText = valueText;
+    this.#entryAt = now;
     const text = `{"t":${now},"v":${valueText}}`;
     const ttl = this.#ttl;
     return Promise.resolve()

@@ -769,10 +769,56 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(shared.writes.length, 1);
     assert.deepEqual(JSON.parse(shared.writes[0].text), { t: clock(), v: "same" });
     assert.is(shared.writes[0].ttl, 60_000);
-    clock.advance(60_000);
-    await v.get(); // reload gives the same value: nothing is written
+    v.invalidate();
+    await v.get(); // a forced reload with the same value while the entry is fresh: no write
     await sleep(1);
     assert.is(shared.writes.length, 1, "unchanged value not written again");
+    clock.advance(60_000);
+    await v.get(); // the entry has expired: the same value renews it
+    await sleep(1);
+    assert.is(shared.writes.length, 2, "an expired entry is renewed");
+    assert.is(JSON.parse(shared.writes[1].text).t, clock());
+  });
+
+  test("shared tier: warm isolates keep the entry fresh for each other when the value never changes", async () => {
+    const clock = fakeClock();
+    const shared = memoryTier();
+    let calls = 0;
+    const loader = () => {
+      calls++;
+      return { same: true };
+    };
+    const a = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    const b = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    a.onFirstAccess(loader);
+    b.onFirstAccess(loader);
+    await a.get();
+    await sleep(1);
+    await b.get();
+    for (let period = 0; period < 3; period++) {
+      clock.advance(60_000);
+      await a.get();
+      await sleep(1);
+      await b.get();
+    }
+    assert.is(calls, 4, "one origin load per ttl for both isolates together");
+  });
+
+  test("shared tier: values JSON would change (Map, Date, NaN) stay in memory only", async () => {
+    const shared = memoryTier();
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      for (const value of [new Map([[1, 2]]), { at: new Date(0) }, [NaN]]) {
+        const v = new CachedVar(fresh("lossy"), { shared });
+        v.onFirstAccess(() => value);
+        assert.is(await v.get(), value);
+        assert.is(v.stats().sharedErrors, 1);
+      }
+    } finally {
+      console.warn = warn;
+    }
+    assert.is(shared.writes.length, 0);
   });
 
   test("shared tier: invalidate() forces the next load to the origin, not the shared entry", async () => {

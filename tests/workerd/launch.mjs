@@ -77,9 +77,12 @@ const worker :Workerd.Worker = (
 `;
 }
 
-/** Bundles `entry`, starts workerd on a free loopback port and resolves once it answers. */
-export async function startWorker({ entry, compatibilityDate = "2025-09-01", compatibilityFlags = [], bindings = [], name = basename(entry) }) {
-  const dir = await mkdtemp(join(tmpdir(), "smc-workerd-"));
+/**
+ * Bundles `entry` into `dir` as `worker.js` with the package's `workerd` condition; every `.wasm`
+ * import becomes an external module named by its file name, copied into `dir`. Returns those
+ * file names.
+ */
+export async function bundleWorker(entry, dir) {
   const wasm = new Map();
   await esbuild.build({
     entryPoints: [resolve(entry)],
@@ -95,7 +98,14 @@ export async function startWorker({ entry, compatibilityDate = "2025-09-01", com
     plugins: [wasmModules(dir, wasm)],
     logLevel: "silent",
   });
-  return serve({ dir, main: "worker.js", wasm: [...wasm.keys()], compatibilityDate, compatibilityFlags, bindings, name, removeDir: true });
+  return [...wasm.keys()];
+}
+
+/** Bundles `entry`, starts workerd on a free loopback port and resolves once it answers. */
+export async function startWorker({ entry, compatibilityDate = "2025-09-01", compatibilityFlags = [], bindings = [], name = basename(entry) }) {
+  const dir = await mkdtemp(join(tmpdir(), "smc-workerd-"));
+  const wasm = await bundleWorker(entry, dir);
+  return serve({ dir, main: "worker.js", wasm, compatibilityDate, compatibilityFlags, bindings, name, removeDir: true });
 }
 
 /**

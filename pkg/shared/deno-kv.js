@@ -1,0 +1,44 @@
+// A shared tier on Deno KV: the var's entry is one KV key, `[...prefix, name]`, read by every
+// instance of a Deno Deploy app (locally: every process that opens the same SQLite file).
+//
+//   import { GLOBAL_CACHE } from "simple-memory-cache";
+//   import { denoKv } from "simple-memory-cache/shared/deno-kv";
+//   const kv = await Deno.openKv(); // Deno 2.x CLI: needs --unstable-kv
+//   const config = GLOBAL_CACHE.memoryCachedVar("config", { ttl: 300_000, shared: denoKv(kv) });
+//
+// Reads are `kv.get(key, { consistency: "eventual" })` — a cache entry carries its own store
+// time, so the nearest replica will do — writes `kv.set(key, text, { expireIn: ttl })` (no
+// expiry for Infinity; Deno deletes expired keys eventually, never early). A value whose JSON
+// is over Deno KV's 64 KiB limit is not stored: it stays in memory (counted in `sharedErrors`).
+//
+// The same Kv and options give the same adapter, so a var may be looked up again with
+// `shared: denoKv(kv)` (a var refuses to be looked up with another).
+
+const adapters = new WeakMap();
+
+/** A `SharedAdapter` on a `Deno.Kv`. */
+export function denoKv(kv, { prefix = ["simple-memory-cache"], readTimeout } = {}) {
+  if (kv === null || typeof kv !== "object" || typeof kv.get !== "function" || typeof kv.set !== "function") {
+    throw new TypeError("denoKv(kv): kv must be a Deno.Kv, e.g. await Deno.openKv()");
+  }
+  if (!Array.isArray(prefix)) throw new TypeError("denoKv(kv, { prefix }): prefix must be an array of key parts");
+  let byOptions = adapters.get(kv);
+  if (byOptions === undefined) adapters.set(kv, (byOptions = new Map()));
+  // Key parts may be bigints or bytes, which JSON alone cannot tell apart from numbers or objects.
+  const id = JSON.stringify([readTimeout, ...prefix.map((part) => [typeof part, String(part)])]);
+  let adapter = byOptions.get(id);
+  if (adapter === undefined) {
+    adapter = {
+      readTimeout,
+      async read(name) {
+        const { value } = await kv.get([...prefix, name], { consistency: "eventual" });
+        return typeof value === "string" ? value : null;
+      },
+      async write(name, text, { ttl }) {
+        await kv.set([...prefix, name], text, ttl === Infinity ? undefined : { expireIn: ttl });
+      },
+    };
+    byOptions.set(id, adapter);
+  }
+  return adapter;
+}

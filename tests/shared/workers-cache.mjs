@@ -1,0 +1,88 @@
+// Issue 6 on the Workers Cache API (`caches.default`), against the real local cache (Miniflare's
+// cache service, as `wrangler dev` persists it) in the project's workerd: two workerd processes
+// sharing one persistence directory play two isolates of one data center. (Plain workerd without
+// a cache service stores nothing: see workers-outage.mjs.)   Usage: node tests/shared/workers-cache.mjs
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startIsolate } from "./isolate.mjs";
+import { check, getJson, sleep, startOrigin, steps, until } from "./support.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const TTL = 3000; // every var's ttl, ms: the entries' max-age is 3 s
+const GAP = 1200; // between A's first load and its forced refresh
+
+const origin = await startOrigin();
+const persistRoot = await mkdtemp(join(tmpdir(), "smc-cache-"));
+const isolates = [];
+const start = async () => {
+  const isolate = await startIsolate({ entry: join(HERE, "tier-worker.js"), persistRoot, bindings: { TIER: "cache", TTL: String(TTL), ORIGIN: origin.url } });
+  isolates.push(isolate);
+  const call = (path) => getJson(isolate.url + path);
+  return { ...isolate, call, get: () => call("/get"), stats: () => call("/stats") };
+};
+const entryText = async (isolate) => (await isolate.call("/tier")).text;
+const { step, finish } = steps("workers-cache");
+
+try {
+  const a = await start();
+  let firstAnswer;
+  await step("isolate A, cold: 1 origin fetch, and the value is put in caches.default as {t, v}", async () => {
+    const r = await a.get();
+    firstAnswer = Date.now();
+    check(r.ok && r.value.version === 1, `A got ${JSON.stringify(r)}`);
+    check(origin.hits === 1, `origin fetches ${origin.hits}`);
+    check(await until(async () => (await a.stats()).sharedWrites === 1), `A's write-behind did not land: ${JSON.stringify(await a.stats())}`);
+    const e = JSON.parse(await entryText(a));
+    check(e.v.version === 1 && e.t <= firstAnswer, `cached entry ${JSON.stringify(e)}`);
+  });
+
+  const b = await start();
+  await step("isolate B (a second workerd process on the same cache directory), cold start → 0 origin fetches, same value", async () => {
+    check(a.workerdPid && b.workerdPid && a.workerdPid !== b.workerdPid, `workerd pids A ${a.workerdPid}, B ${b.workerdPid}`);
+    const r = await b.get();
+    check(r.ok && r.value.version === 1, `B got ${JSON.stringify(r)}`);
+    check(origin.hits === 1, `origin fetches ${origin.hits}`);
+    check((await b.stats()).sharedHits === 1, `B stats ${JSON.stringify(await b.stats())}`);
+    return `workerd pids ${a.workerdPid} and ${b.workerdPid}`;
+  });
+
+  await sleep(Math.max(0, firstAnswer + GAP - Date.now()));
+  origin.version = 2;
+  let refreshed;
+  await step("forced refresh on A: invalidate() → origin → the new value replaces the cached one; B keeps its copy meanwhile", async () => {
+    await a.call("/invalidate");
+    const r = await a.get();
+    refreshed = Date.now();
+    check(r.ok && r.value.version === 2 && origin.hits === 2, `A got ${JSON.stringify(r)}, origin fetches ${origin.hits}`);
+    check(await until(async () => JSON.parse((await entryText(a)) ?? "null")?.v.version === 2), `cache holds ${await entryText(a)}`);
+    const rb = await b.get();
+    check(rb.ok && rb.value.version === 1 && origin.hits === 2, `B got ${JSON.stringify(rb)}, origin fetches ${origin.hits}`);
+  });
+
+  await sleep(Math.max(0, firstAnswer + TTL + 300 - Date.now()));
+  await step("after B's ttl expires, B's reload finds A's refresh in the cache: version 2, 0 origin fetches", async () => {
+    const r = await b.get();
+    check(r.ok && r.value.version === 2 && origin.hits === 2, `B got ${JSON.stringify(r)}, origin fetches ${origin.hits}`);
+  });
+
+  // max-age is whole seconds, rounded up: the entry may live up to 1 s past the ttl.
+  await sleep(Math.max(0, refreshed + TTL + 1300 - Date.now()));
+  await step("the cache honours the entries' max-age: gone after the ttl, and the next load goes to the origin", async () => {
+    const text = await entryText(a);
+    check(text === null, `cache still holds ${text}`);
+    const r = await b.get();
+    check(r.ok && r.value.version === 2 && origin.hits === 3, `B got ${JSON.stringify(r)}, origin fetches ${origin.hits}`);
+  });
+} catch (error) {
+  await step("setup", () => {
+    throw error;
+  });
+} finally {
+  for (const isolate of isolates) await isolate.stop();
+  await origin.close();
+  await rm(persistRoot, { recursive: true, force: true });
+}
+finish();
