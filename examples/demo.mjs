@@ -1,6 +1,8 @@
 // `make demo`: the JWKS recipe (jwks-worker/worker.js) in real local workerd against a local JWKS
 // origin (jwks-origin/origin.mjs), driven through the cases that matter — cold, warm, a cold
-// burst, key rotation, a flood of made-up key ids, an origin outage — with a table of what
+// burst, key rotation, a flood of made-up key ids, an origin outage — and then many isolates,
+// one origin: the recipe with its shared KV tier in separate workerd processes sharing one local
+// KV store, where only the first cold isolate reaches the origin. It prints a table of what
 // happened. The origin counts its own requests, so every "origin fetches" figure is measured at
 // the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
 // what the scenario expects, so the demo doubles as an end-to-end check.
@@ -8,6 +10,11 @@
 //   node examples/demo.mjs          run, print the table, stop everything
 //   node examples/demo.mjs --keep   (or KEEP=1) then keep both running and print curl commands
 
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startIsolate } from "../tests/shared/isolate.mjs";
 import { startWorker } from "../tests/workerd/launch.mjs";
 import { AUDIENCE, startOrigin } from "./jwks-origin/origin.mjs";
 
@@ -17,6 +24,8 @@ const ENTRY = new URL("./jwks-worker/worker.js", import.meta.url).pathname;
 const CACHE = { ttl: 2000, staleWhileRevalidate: 1000, staleIfError: 60_000, cooldown: 1000, timeout: 1000 };
 const ORIGIN_LATENCY_MS = 100;
 const REQUEST_BOUND_MS = 5000;
+// How long a KV write-behind may take to land.
+const WRITE_BOUND_MS = 3000;
 const RUN_BOUND_MS = 60_000;
 // Clock slack between the origin answering and the Worker storing the key set.
 const MARGIN_MS = 200;
@@ -44,14 +53,14 @@ const start = () =>
     ],
   });
 
-async function call(token) {
+async function call(token, url = worker.url) {
   const t = performance.now();
-  const res = await fetch(worker.url + "/", { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+  const res = await fetch(url + "/", { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
   const body = await res.json();
   return { status: res.status, body, ms: performance.now() - t };
 }
 
-const all = (tokens) => Promise.all(tokens.map(call));
+const all = (tokens, url) => Promise.all(tokens.map((token) => call(token, url)));
 const times = (n, x) => Array.from({ length: n }, () => x);
 
 // Stats are per isolate and cumulative; each row shows what its own requests added.
@@ -108,6 +117,92 @@ function printTable() {
   for (const r of rows) {
     console.log(line(r));
     for (const p of r.problems) console.log(`  ✗ ${p}`);
+  }
+}
+
+// Many isolates, one origin. A Worker runs in many isolates, each with its own memory; here
+// each isolate is a workerd process of its own (Miniflare, as `wrangler dev` runs it) with the
+// recipe's JWKS_KV binding, all persisting KV to one temporary directory — the local stand-in
+// for the one KV namespace every isolate of a Worker sees. The recipe's production durations
+// apply (ttl 10 minutes), so the key set in KV stays fresh for the whole act.
+async function manyIsolates() {
+  const persistRoot = await mkdtemp(join(tmpdir(), "smc-demo-kv-"));
+  const removeStore = () => rmSync(persistRoot, { recursive: true, force: true });
+  process.on("exit", removeStore); // also if the run bound or Ctrl-C ends the process
+  const isolates = [];
+  const startOne = async () => {
+    const isolate = await startIsolate({
+      entry: ENTRY,
+      persistRoot,
+      kv: ["JWKS_KV"],
+      bindings: { JWKS_URL: origin.jwksUrl, JWT_ISSUER: origin.issuer, JWT_AUDIENCE: AUDIENCE },
+    });
+    isolates.push(isolate);
+    statsBefore = null; // a new isolate's counters start at 0
+    return isolate;
+  };
+  // A request without a token only reads the var's counters: it loads nothing and counts no hit.
+  const statsOf = async (isolate) => (await (await fetch(isolate.url + "/", { signal: AbortSignal.timeout(REQUEST_BOUND_MS) })).json()).jwks.stats;
+  // Each row names its isolate's workerd process; the pids must all differ.
+  const separate = () =>
+    isolates.every((i) => Number.isInteger(i.workerdPid)) && new Set(isolates.map((i) => i.workerdPid)).size === isolates.length
+      ? undefined
+      : `not separate workerd processes: pids ${isolates.map((i) => i.workerdPid).join(", ")}`;
+  // One load, and it came from KV: the only way this isolate got keys without the origin.
+  const fromKv = (s) => (s.loads === 1 && s.sharedHits === 1 ? undefined : `expected 1 load, served from KV: ${JSON.stringify(s)}`);
+  const before = origin.fetches;
+  const total = () => `origin total ${origin.fetches - before}`;
+  const token = await origin.mint();
+
+  try {
+    const first = await startOne();
+    // The write-behind runs after the reply; wait (bounded) until it has landed in KV.
+    let landed;
+    await scenario(
+      "KV tier: isolate 1, cold",
+      {
+        fetches: 1,
+        valid: 1,
+        note: () => `KV miss → origin, written to KV (sharedWrites ${landed.sharedWrites}), workerd pid ${first.workerdPid}`,
+        check: () => (landed.sharedMisses === 1 && landed.sharedWrites === 1 ? undefined : `the key set was not written to KV within ${WRITE_BOUND_MS} ms: ${JSON.stringify(landed)}`),
+      },
+      async () => {
+        const replies = [await call(token, first.url)];
+        const end = Date.now() + WRITE_BOUND_MS;
+        while ((landed = await statsOf(first)).sharedWrites === 0 && Date.now() < end) await sleep(25);
+        return replies;
+      },
+    );
+
+    const second = await startOne();
+    await scenario(
+      "KV tier: isolate 2 (new process), cold",
+      {
+        fetches: 0,
+        valid: 1,
+        note: (s) => `${s.loads} load, from KV (sharedHits ${s.sharedHits}), ${total()}, workerd pid ${second.workerdPid} (isolate 1: ${first.workerdPid})`,
+        check: (_, s) => separate() ?? fromKv(s),
+      },
+      () => all([token], second.url),
+    );
+
+    // A burst on a cold isolate costs one KV read. (Whether the other requests join that read or,
+    // the read being quick, arrive after it and hit memory depends on timing: both are counted.)
+    const third = await startOne();
+    await scenario(
+      "KV tier: isolate 3, cold burst (10 at once)",
+      {
+        fetches: 0,
+        valid: 10,
+        note: (s) => `${s.loads} load, from KV (sharedHits ${s.sharedHits}), ${s.coalesced} joined it, ${s.hits} hits, ${total()}, workerd pid ${third.workerdPid}`,
+        check: (_, s) => separate() ?? fromKv(s),
+      },
+      () => all(times(10, token), third.url),
+    );
+  } finally {
+    for (const isolate of isolates) await isolate.stop();
+    removeStore();
+    process.off("exit", removeStore);
   }
 }
 
@@ -215,6 +310,8 @@ try {
       return [first, ...(await all(times(4, token)))];
     },
   );
+
+  await manyIsolates();
 } catch (error) {
   console.error(`demo failed: ${error.stack}`);
   if (worker) console.error(`--- workerd output ---\n${worker.output()}`);
@@ -223,7 +320,8 @@ try {
 
 printTable();
 console.log("origin fetches are counted by the origin; latency is measured by this driver over loopback");
-const failed = rows.filter((r) => r.problems.length > 0).length;
+// A scenario that threw never reached the table: it counts as one failure.
+const failed = rows.filter((r) => r.problems.length > 0).length + (process.exitCode === 1 ? 1 : 0);
 if (failed > 0) {
   console.log(`\n${failed} scenario(s) did not go as expected`);
   process.exitCode = 1;

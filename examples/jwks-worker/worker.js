@@ -13,13 +13,22 @@
 // (jose's own createRemoteJWKSet does the fetching and the cooldown, but shares no fetch between
 // requests on Workers and has no stale-while-revalidate or stale-if-error.)
 //
+// With a Workers KV binding JWKS_KV, the key set also has a shared second tier: isolate memory
+// lives only as long as one isolate, and a Worker runs in many that come and go, each paying a
+// cold fetch. With the tier, a cold isolate first reads the key set another isolate stored in KV
+// (if still within ttl) and only a miss goes to the origin; a key set fetched from the origin is
+// written to KV in the background (waitUntil), never delaying the request.
+//
 // Bindings: JWKS_URL (the key set's URL), JWT_ISSUER and JWT_AUDIENCE (what tokens must say),
-// optionally JWKS_CACHE_OPTIONS (JSON overriding CACHE_OPTIONS; the demo shortens the durations).
+// optionally JWKS_CACHE_OPTIONS (JSON overriding CACHE_OPTIONS; the demo shortens the durations)
+// and JWKS_KV (a KV namespace: the shared tier; without it the keys live in isolate memory only).
 // Every response is JSON: { valid, kid, sub? and refetched? (valid), reason? (invalid),
-// jwks: { state, stats } } — the var's state and counters after this request, for the demo.
+// jwks: { state, stats } } — the var's state and counters after this request (with the tier,
+// also sharedHits, sharedMisses, sharedWrites, sharedErrors), for the demo.
 
 import { env } from "cloudflare:workers";
 import { GLOBAL_CACHE } from "simple-memory-cache";
+import { workersKv } from "simple-memory-cache/shared/workers-kv";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
 
 // Production-sized durations (ms); ttl, cooldown and timeout are jose's remote key set defaults.
@@ -32,8 +41,13 @@ const CACHE_OPTIONS = {
 };
 
 // Module scope: the var lives as long as the isolate, so warm requests find the keys in memory.
-// Declaring it here does no I/O; the first get() calls the loader.
-const jwks = GLOBAL_CACHE.memoryCachedVar("jwks", { ...CACHE_OPTIONS, ...env.JWKS_CACHE_OPTIONS });
+// Declaring it here does no I/O; the first get() calls the loader (with the shared tier, it
+// first reads KV; a KV read that fails or is slow falls back to the loader, never failing the
+// request). `shared: undefined` means no tier. An unknown kid's invalidate() (below) makes the
+// next load skip KV — the copy there may lack the new key too — and writes the refetched set to
+// KV, where other isolates find it once their own copies expire.
+const shared = env.JWKS_KV === undefined ? undefined : workersKv(env.JWKS_KV);
+const jwks = GLOBAL_CACHE.memoryCachedVar("jwks", { ...CACHE_OPTIONS, ...env.JWKS_CACHE_OPTIONS, shared });
 
 // The loader returns plain JSON, never the Response: a Response (or any stream) belongs to the
 // request that created it, and reading it from another request throws in workerd.

@@ -12,8 +12,8 @@
 // opens. The entry is bundled by tests/workerd/launch.mjs's bundleWorker (package `workerd`
 // condition, `.wasm` imports as compiled modules).
 
-import { readdir, readFile, readlink, mkdtemp, rm } from "node:fs/promises";
-import { realpathSync } from "node:fs";
+import { readdir, readFile, readlink, mkdtemp } from "node:fs/promises";
+import { realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,9 @@ async function workerdChildren() {
 /** Starts `entry` in a new workerd process whose KV namespaces and cache live under `persistRoot`. */
 export async function startIsolate({ entry, persistRoot, kv = [], bindings = {}, compatibilityDate = "2025-09-01" }) {
   const dir = await mkdtemp(join(tmpdir(), "smc-isolate-"));
+  // Also removed if the script exits (Ctrl-C, a run bound) without stop(); Miniflare kills workerd.
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", cleanup);
   const before = await workerdChildren();
   let mf;
   let url;
@@ -71,7 +74,8 @@ export async function startIsolate({ entry, persistRoot, kv = [], bindings = {},
     url = (await mf.ready).href.replace(/\/$/, "");
   } catch (error) {
     await mf?.dispose().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    process.off("exit", cleanup);
+    cleanup();
     throw error;
   }
   const [workerdPid] = [...(await workerdChildren())].filter((pid) => !before.has(pid));
@@ -80,7 +84,8 @@ export async function startIsolate({ entry, persistRoot, kv = [], bindings = {},
     workerdPid,
     async stop() {
       await mf.dispose();
-      await rm(dir, { recursive: true, force: true });
+      process.off("exit", cleanup);
+      cleanup();
     },
   };
 }
