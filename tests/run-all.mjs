@@ -35,6 +35,7 @@ const STEPS = [
   { name: "shared tier: adapter types", cmd: "tsc -p tests/shared/tsconfig.json && echo 'shared types: 1 passed, 0 failed'" },
   { name: "demo: the JWKS Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
+  { name: "benches: every bench runs (quick)", cmd: "node benches/bench.mjs --quick", counts: false },
   { name: "example: per-request storage in node", cmd: "node tests/examples/per-request-storage.test.mjs" },
   { name: "example: per-request storage in bun", cmd: "bun tests/examples/per-request-storage.test.mjs" },
   { name: "example: per-request storage in deno", cmd: "deno run --allow-net=127.0.0.1 tests/examples/per-request-storage.test.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },

@@ -252,7 +252,6 @@ export class CachedVar {
   #guarded(load, waitUntil, waiter) {
     load.waiters++;
     waiter.load = load;
-    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
     return new Promise((resolve, reject) => {
       let settled = false;
       const takeOver = () => {
@@ -269,15 +268,13 @@ export class CachedVar {
           reject(error);
         }
       };
-      const timer = setTimeout(takeOver, bound);
+      this.#joinDeadline(load).then(takeOver);
       load.promise.then(
         (v) => {
           settled = true;
-          clearTimeout(timer);
           resolve(v);
         },
         (error) => {
-          clearTimeout(timer);
           if (load.done) {
             settled = true;
             reject(error);
@@ -285,6 +282,25 @@ export class CachedVar {
         },
       );
     });
+  }
+
+  // When the joiners of `load` stop waiting. Joiners in one synchronous run share one timer (they
+  // are in one request, and workerd allows 10 000 active timers per request); the next run's
+  // joiners get their own, set in their own request. Cleared when the load settles.
+  #joinDeadline(load) {
+    if (load.deadline !== undefined) return load.deadline;
+    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
+    let timer;
+    const deadline = new Promise((expire) => {
+      timer = setTimeout(expire, bound);
+    });
+    const clear = () => clearTimeout(timer);
+    load.promise.then(clear, clear);
+    load.deadline = deadline;
+    queueMicrotask(() => {
+      if (load.deadline === deadline) load.deadline = undefined;
+    });
+    return deadline;
   }
 
   // Starts load `id`: calls the loader with its context, arms the timeout, and settles the
@@ -296,9 +312,10 @@ export class CachedVar {
       resolve = res;
       reject = rej;
     });
-    const controller = new AbortController();
     // `at`: when the value was stored, if it came from the shared tier (else: when it arrives).
-    const load = { id, promise, resolve, reject, controller, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil };
+    // `controller` is made only when the loader reads `ctx.signal` (Node's AbortController costs
+    // ~2 µs, half of an invalidate-and-reload cycle); `deadline`: see #joinDeadline.
+    const load = { id, promise, resolve, reject, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil, deadline: undefined };
     this.#loads.set(id, load);
     const timeout = this.#options.timeout;
     if (timeout !== Infinity) {
@@ -311,7 +328,14 @@ export class CachedVar {
     let result;
     this.#starting = true;
     try {
-      const ctx = { name: this.name, signal: controller.signal, previous };
+      const ctx = {
+        name: this.name,
+        previous,
+        get signal() {
+          load.controller ??= new AbortController();
+          return load.controller.signal;
+        },
+      };
       result = this.#tier === null || this.#forced ? this.#loader(ctx) : this.#readThrough(load, ctx);
     } catch (error) {
       result = Promise.reject(error);
@@ -387,7 +411,8 @@ export class CachedVar {
 
   #fail(load, error, timedOut) {
     if (!this.#finish(load)) return;
-    if (timedOut) load.controller.abort(error);
+    // A loader that reads ctx.signal only later must still find it aborted.
+    if (timedOut) (load.controller ??= new AbortController()).abort(error);
     let stale = false;
     try {
       stale = this.#machine.failed(this.#id, load.id, this.#now(), load.waiters, timedOut);

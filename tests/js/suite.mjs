@@ -110,6 +110,20 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(s.coalesced, 99);
   });
 
+  test("2 single-flight: 20,000 concurrent gets in one turn share one load (workerd: no timer per joiner)", async () => {
+    const v = new CachedVar(fresh("wide"));
+    let calls = 0;
+    v.onFirstAccess(async () => {
+      calls++;
+      await sleep(1);
+      return "wide";
+    });
+    const got = await Promise.allSettled(Array.from({ length: 20_000 }, () => v.get()));
+    const rejected = got.filter((r) => r.status === "rejected");
+    assert.is(rejected.length, 0, `first rejection: ${rejected[0]?.reason}`);
+    assert.is(calls, 1);
+  });
+
   // 3. Errors are never cached
   test("3 errors: a rejecting loader rejects every waiter with the same error; the next get() loads again", async () => {
     const v = new CachedVar(fresh("reject"));
@@ -633,6 +647,19 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     await sleep(1);
     assert.is(v.getStoredValue(), "second", "a timed-out load's late value is discarded");
     assert.is(v.stats().timeouts, 1);
+  });
+
+  test("timeout: a loader that reads ctx.signal only after its load timed out finds it aborted", async () => {
+    const v = new CachedVar(fresh("latesignal"), { timeout: 20 });
+    let late;
+    v.onFirstAccess(async (ctx) => {
+      await sleep(60);
+      late = ctx.signal;
+      return 1;
+    });
+    await assert.rejects(v.get(), { name: "TimeoutError" });
+    await sleep(80);
+    assert.is(late?.aborted, true);
   });
 
   test("timeout with staleIfError: a timed-out reload serves the stale value", async () => {

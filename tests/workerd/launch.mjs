@@ -159,7 +159,7 @@ async function serve({ dir, main, wasm, compatibilityDate, compatibilityFlags, b
     return { url, port, stop, output: () => log };
   } catch (error) {
     await stop();
-    error.message += `\n--- workerd output ---\n${log}`;
-    throw error;
+    // A new error: some (a DOMException from AbortSignal.timeout) have a read-only message.
+    throw new Error(`${error.message}\n--- workerd output ---\n${log}`, { cause: error });
   }
 }

@@ -1,0 +1,38 @@
+// `make bench`: every case in every runtime, then the report. Each runtime's runner runs in its
+// own process (run.mjs in Node, Deno and Bun; run-workerd.mjs drives the Worker); start-up and
+// size are measured from here; report.mjs prints the tables and budgets and writes the results.
+//   node benches/bench.mjs           full run (a few minutes)
+//   node benches/bench.mjs --quick   tiny iteration counts: only proves every bench runs (make test)
+
+import { spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { startup } from "./cases/startup.mjs";
+import { size } from "./cases/size.mjs";
+
+const quick = process.argv.includes("--quick");
+const ROOT = new URL("..", import.meta.url).pathname;
+const env = { ...process.env, PATH: `${ROOT}node_modules/.bin:${process.env.PATH}` };
+const flag = quick ? ["--quick"] : [];
+
+const STEPS = [
+  ["node", ["--expose-gc", "benches/run.mjs", ...flag]],
+  ["deno", ["run", "--allow-read", "--allow-write=benches/results", "--allow-net=127.0.0.1", "--allow-env", "--v8-flags=--expose-gc", "benches/run.mjs", ...flag]],
+  ["bun", ["benches/run.mjs", ...flag]],
+  ["node", ["benches/run-workerd.mjs", ...flag]],
+];
+
+function step(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal ?? r.error})`);
+}
+
+const t0 = performance.now();
+for (const [cmd, args] of STEPS) step(cmd, args);
+
+if (!quick) console.error("[startup] node, deno, bun");
+const runs = quick ? 3 : 25;
+const results = { startup: ["node", "deno", "bun"].map((rt) => startup(rt, { runs, env })), size: await size() };
+await writeFile(new URL(`results/startup${quick ? ".quick" : ""}.json.tmp`, import.meta.url), JSON.stringify(results, null, 1));
+
+step("node", ["benches/report.mjs", ...flag]);
+console.error(`bench${quick ? " --quick" : ""}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);

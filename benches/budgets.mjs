@@ -1,0 +1,56 @@
+// Issue 4's budgets, judged on the Node results, start-up and size of one run. Each budget gives
+// the measured figure, the limit and PASS/MISS; nothing here decides what to print or hide.
+
+import { median } from "./lib/stats.mjs";
+
+const KB = 1000;
+
+function variant(results, id) {
+  const v = results.variants.find((x) => x.id === id);
+  if (v === undefined) throw new Error(`no results for variant ${id}`);
+  return v;
+}
+
+const ours = (v) => v.contenders.find((c) => c.ours);
+
+function named(v, name) {
+  const c = v.contenders.find((x) => x.name === name);
+  if (c === undefined) throw new Error(`variant ${v.id} has no contender ${JSON.stringify(name)}`);
+  return c;
+}
+
+// Median over rounds of a's time over b's, both measured in the same round.
+const perRound = (a, b) => median(a.rounds.map((x, r) => x / b.rounds[r]));
+
+const x = (n) => `${n.toFixed(2)}×`;
+const ns = (n) => `${n.toFixed(1)} ns`;
+const bytes = (n) => `${n.toLocaleString("en")} B`;
+
+/** `node`: run.mjs results from Node; `startup`: the startup() result for node; `size`: size(). */
+export function budgets({ node, startup, size }) {
+  const warm = variant(node, "warm-await");
+  const warmTtl = variant(node, "warm-await-ttl");
+  const peek = variant(node, "peek");
+  const stampede = variant(node, "stampede");
+  const many = variant(node, "many-vars");
+  const lruOverOurs = perRound(named(warm, "lru-cache fetch()"), ours(warm));
+  const peekOverMap = perRound(ours(peek), named(peek, "Map.get"));
+  const calls = stampede.check[ours(stampede).name].loaderCallsPerStampede;
+  const importInit = startup.programs.find((p) => p.ours);
+  const mem = node.memory.find((m) => m.ours);
+  const list = [
+    ["Warm await get(), no ttl ≤ 1.10 × memo (cached promise)", ours(warm).ratio, (v) => v <= 1.1, x, `${ns(ours(warm).median)} vs ${ns(named(warm, "hand-written memo (cached promise)").median)}`],
+    ["Warm await get(), ttl ≤ 1.10 × memo (promise + Date.now())", ours(warmTtl).ratio, (v) => v <= 1.1, x, `${ns(ours(warmTtl).median)}`],
+    ["Warm await get() ≥ 1.6 × faster than lru-cache fetch()", lruOverOurs, (v) => v >= 1.6, x, "lru-cache time / ours"],
+    ["peek() ≤ 1.5 × Map.get", peekOverMap, (v) => v <= 1.5, x, `${ns(ours(peek).median)} vs ${ns(named(peek, "Map.get").median)}`],
+    ["Cold stampede of 10,000: exactly 1 loader call", calls, (v) => v === 1, (v) => `${v} per stampede`, `${stampede.check[ours(stampede).name].stampedes} stampedes`],
+    ["Cold stampede of 10,000: ≤ 1 µs per waiter", ours(stampede).median, (v) => v <= 1000, ns, "per waiter"],
+    ["Many vars: warm hit ≤ 1.5 × Map lookup + memo check", ours(many).ratio, (v) => v <= 1.5, x, `${ns(ours(many).median)}`],
+    [".wasm ≤ 20 KB gzip", size.wasm.gzip, (v) => v <= 20 * KB, bytes, `${bytes(size.wasm.raw)} raw`],
+    ["Whole package (JS + wasm) ≤ 30 KB gzip", size.package.gzip, (v) => v <= 30 * KB, bytes, `${bytes(size.package.raw)} raw`],
+    ["Import + init ≤ 2 ms beyond a bare `node -e ''`", importInit.beyondBare, (v) => v <= 2, (v) => `${v.toFixed(1)} ms`, `median of ${startup.runs} paired rounds of fresh processes`],
+    ["Memory: no wasm memory growth after warm-up", mem.wasmGrowth, (v) => v === 0, bytes, `${mem.cycles.toLocaleString("en")} cycles`],
+    ["Memory: JS heap growth < 1 MB over the cycles", mem.heapGrowth, (v) => v < 1000 * KB, bytes, `${mem.cycles.toLocaleString("en")} cycles, 1 KB values`],
+  ];
+  return list.map(([budget, value, ok, show, note]) => ({ budget, value, figure: show(value), note, pass: ok(value) }));
+}

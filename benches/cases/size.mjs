@@ -1,0 +1,46 @@
+// Case 5, size: the package's JS (pkg/entry, pkg/lib, pkg/glue) and wasm, raw and gzip -9, and what
+// it adds to a Worker: the workerd entry bundled and minified by esbuild, plus the wasm module.
+
+import { readdir, readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const PKG = new URL("../../pkg/", import.meta.url);
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+async function files(dir, ext) {
+  const names = (await readdir(new URL(dir, PKG))).filter((n) => n.endsWith(ext)).sort();
+  return Promise.all(names.map(async (n) => ({ path: `${dir}${n}`, bytes: await readFile(new URL(`${dir}${n}`, PKG)) })));
+}
+
+const total = (list) => ({ raw: list.reduce((a, f) => a + f.bytes.length, 0), gzip: list.reduce((a, f) => a + gz(f.bytes), 0) });
+
+// The package as a Worker gets it: one minified bundle (the wasm stays a separate module).
+async function workerBundle() {
+  const out = await esbuild.build({
+    stdin: { contents: `export * from "simple-memory-cache";`, resolveDir: new URL("..", import.meta.url).pathname },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*", "*.wasm"],
+    logLevel: "silent",
+  });
+  const bytes = out.outputFiles[0].contents;
+  return { raw: bytes.length, gzip: gz(bytes) };
+}
+
+/** Sizes in bytes; gzip figures are per file, summed (as files are served). */
+export async function size() {
+  const wasm = await files("glue/", ".wasm");
+  const js = [...(await files("entry/", ".js")), ...(await files("lib/", ".js")), ...(await files("glue/", ".js"))];
+  return {
+    wasm: total(wasm),
+    js: total(js),
+    package: total([...wasm, ...js]),
+    files: [...js, ...wasm].map((f) => ({ path: f.path, raw: f.bytes.length, gzip: gz(f.bytes) })),
+    worker: { js: await workerBundle(), wasm: total(wasm) },
+  };
+}
