@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 WASM := target/wasm32-unknown-unknown/release/simple_memory_cache.wasm
 GLUE := pkg/glue
 
-.PHONY: setup setup-rust setup-node setup-browser build demo test www bench lint
+.PHONY: setup setup-rust setup-node setup-browser build demo test www bench lint soak
 
 setup-rust:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -56,3 +56,11 @@ www: build
 # chart land in benches/results/.
 bench: build
 	node benches/bench.mjs
+
+# Reliability under hostile input, load and faults: ten minutes of fuzzing the core, the static
+# no-panic check of the release wasm, and the full soaks in Node and in workerd.
+soak: build
+	tests/soak/fuzz.sh 600
+	node tests/soak/no-panic-paths.mjs
+	node tests/soak/node-soak.mjs
+	node tests/soak/workerd-soak.mjs

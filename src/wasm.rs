@@ -99,9 +99,12 @@ impl Machine {
         self.cache.set(var, now);
     }
 
-    /// A fast-path hit in a bounded cache (keeps least-recently-used order).
-    pub fn touch(&mut self, var: u32) {
-        self.cache.touch(var);
+    /// Fast-path hits in a bounded cache, oldest first (keeps least-recently-used order). The
+    /// JS layer batches them, so a hit never crosses into wasm on its own.
+    pub fn touch_all(&mut self, vars: &[u32]) {
+        for &var in vars {
+            self.cache.touch(var);
+        }
     }
 
     /// Until when the stored value is fresh (`-Infinity`: nothing stored).

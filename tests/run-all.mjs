@@ -13,6 +13,8 @@ const cargoWasm = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-te
 const STEPS = [
   { name: "rust: fmt + clippy", cmd: "cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown -- -D warnings", counts: false },
   { name: "rust: core (native)", cmd: "cargo test" },
+  { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
+  { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
   { name: "types: tsc", cmd: "tsc -p tests/types/tsconfig.json && echo 'types: 1 passed, 0 failed'" },
   { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
   {
@@ -35,6 +37,8 @@ const STEPS = [
   { name: "shared tier: adapter types", cmd: "tsc -p tests/shared/tsconfig.json && echo 'shared types: 1 passed, 0 failed'" },
   { name: "demo: the JWKS Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
+  { name: "soak: node (quick)", cmd: "node tests/soak/node-soak.mjs --quick" },
+  { name: "soak: workerd under concurrent requests (quick)", cmd: "node tests/soak/workerd-soak.mjs --quick" },
   { name: "benches: every bench runs (quick)", cmd: "node benches/bench.mjs --quick", counts: false },
   { name: "example: per-request storage in node", cmd: "node tests/examples/per-request-storage.test.mjs" },
   { name: "example: per-request storage in bun", cmd: "bun tests/examples/per-request-storage.test.mjs" },

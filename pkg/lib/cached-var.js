@@ -7,6 +7,7 @@ import { Machine } from "../glue/simple_memory_cache.js";
 import { describe, mergeOptions, rangeError, readClock, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
 import { SharedTier } from "./shared-tier.js";
+import { ensureStack } from "./stack.js";
 
 /** What custom storage returns when it holds nothing, and what `invalidate()` stores there. */
 export const NO_VALUE_STORED = Symbol.for("simple-memory-cache.NO_VALUE_STORED");
@@ -51,6 +52,13 @@ function checkName(name) {
   }
 }
 
+// A clock reading is compared only if it is a number: anything else takes the slow path, whose
+// readClock() names the problem (here a Symbol would throw a bare "Cannot convert", a BigInt
+// would compare).
+function before(now, until) {
+  return typeof now === "number" && now < until;
+}
+
 function unpack(d) {
   const kind = d % 8;
   return [kind, (d - kind) / 8];
@@ -89,13 +97,14 @@ export class CachedVar {
     const opts = mergeOptions(what, options, base);
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
     // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
+    ensureStack();
     const machine = owner?.machine ?? Machine.create(Infinity);
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }
     const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
     if (id < 0) throw rangeError(what, -id, opts);
-    this.name = name;
+    Object.defineProperty(this, "name", { value: name, enumerable: true });
     this.#machine = machine;
     this.#id = id;
     this.#cache = owner?.cache ?? null;
@@ -107,6 +116,10 @@ export class CachedVar {
     this.#tier = opts.shared === null ? null : new SharedTier(what, opts.shared, opts.ttl);
   }
 
+  static #is(v) {
+    return v !== null && typeof v === "object" && #machine in v;
+  }
+
   /** @internal The effective options, frozen. */
   get options() {
     return this.#options;
@@ -115,7 +128,9 @@ export class CachedVar {
   /** `"empty" | "loading" | "fresh" | "stale"`. */
   get state() {
     if (this.#storage !== null) return this.#storage.get(this.name) === NO_VALUE_STORED ? "empty" : "fresh";
-    return STATES[this.#machine.state(this.#id, this.#now())];
+    const now = this.#now();
+    ensureStack();
+    return STATES[this.#machine.state(this.#id, now)];
   }
 
   /** Registers the loader the first `get()` (and every reload) calls. Returns it. */
@@ -144,15 +159,15 @@ export class CachedVar {
     try {
       if (options === undefined && this.#transform === null && this.#storage === null) {
         const until = this.#freshUntil;
-        if (until === Infinity || (until !== -Infinity && this.#clock() < until)) {
+        if (until === Infinity || (until !== -Infinity && before(this.#clock(), until))) {
           this.#fastHits++;
-          if (this.#bounded) this.#machine.touch(this.#id);
+          if (this.#bounded) this.#cache._touch(this.#id);
           return this.#hit;
         }
       }
       return this.#get(options);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(CachedVar.#is(this) ? error : new TypeError(`CachedVar get() was called on ${describe(this)}, not on a CachedVar: call it as v.get(), or pass () => v.get() where a callback is wanted`));
     }
   }
 
@@ -167,9 +182,9 @@ export class CachedVar {
       }
     } else if (this.#hit !== null) {
       const until = this.#freshUntil;
-      if (until === Infinity || this.#clock() < until) {
+      if (until === Infinity || this.#now() < until) {
         this.#fastHits++;
-        if (this.#bounded) this.#machine.touch(this.#id);
+        if (this.#bounded) this.#cache._touch(this.#id);
         return this.#serve(this.#value, signal);
       }
     }
@@ -180,7 +195,10 @@ export class CachedVar {
     if (this.#starting) {
       throw new Error(`${this.#what}: its loader called get() on the same var while starting; that load would wait for itself`);
     }
-    const [kind, id] = unpack(this.#machine.get(this.#id, this.#now()));
+    const now = this.#now();
+    ensureStack();
+    if (this.#bounded) this.#cache._flushTouches();
+    const [kind, id] = unpack(this.#machine.get(this.#id, now));
     switch (kind) {
       case HIT:
       case STALE:
@@ -396,6 +414,7 @@ export class CachedVar {
     if (!this.#finish(load)) return;
     try {
       const now = this.#now();
+      if (this.#bounded) this.#cache._flushTouches();
       if (this.#machine.loaded(this.#id, load.id, load.at ?? now)) {
         this.#store(value);
         if (this.#tier !== null && load.at === undefined) {
@@ -431,6 +450,9 @@ export class CachedVar {
     this.#value = value;
     this.#dropped = undefined;
     this.#hit = Promise.resolve(value);
+    // A thenable stored by set() is resolved by each get(), which reports its failure; left
+    // unobserved here, that failure would be an unhandled rejection (fatal in Node, Deno, Bun).
+    this.#hit.catch(noop);
     this.#freshUntil = this.#machine.fresh_until(this.#id);
     if (this.#bounded) this.#cache._dropEvicted();
   }
@@ -479,7 +501,10 @@ export class CachedVar {
   set(value) {
     const refusal = this.#refusal(value);
     if (refusal !== null) throw refusal;
-    this.#machine.set(this.#id, this.#now());
+    const now = this.#now();
+    ensureStack();
+    if (this.#bounded) this.#cache._flushTouches();
+    this.#machine.set(this.#id, now);
     this.#store(value);
   }
 
@@ -490,7 +515,9 @@ export class CachedVar {
    * a new one is stored: an invalidate during an outage must not turn stale keys into none.
    */
   invalidate() {
-    if (!this.#machine.invalidate(this.#id, this.#now())) return;
+    const now = this.#now();
+    ensureStack();
+    if (!this.#machine.invalidate(this.#id, now)) return;
     this.#forced = true;
     if (this.#storage !== null) {
       this.#storage.set(this.name, NO_VALUE_STORED);
@@ -502,6 +529,7 @@ export class CachedVar {
 
   /** Counters since creation. */
   stats() {
+    ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const counts = { hits: hits + this.#fastHits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };

@@ -4,10 +4,16 @@
 import { Machine } from "../glue/simple_memory_cache.js";
 import { CachedVar, createInCache } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError } from "./options.js";
+import { ensureStack } from "./stack.js";
+
+// Hits of a bounded cache are queued in JS and handed to the core in one call, before anything
+// that reads or changes the least-recently-used order (and when this many have piled up).
+const TOUCH_BATCH = 4096;
 
 const KEYS = Object.keys(DEFAULTS);
 
 function validate(merged, varDefaults) {
+  ensureStack();
   const bounded = Machine.create(merged.maxEntries);
   if (bounded === undefined) throw rangeError("MemoryCache", 6 * 16 + 3, merged);
   bounded.free();
@@ -22,6 +28,7 @@ export class MemoryCache {
   #vars = new Map();
   #byId = [];
   #machine = null;
+  #touched = [];
   #maxEntries;
 
   constructor(defaults) {
@@ -44,6 +51,7 @@ export class MemoryCache {
       if (options !== undefined) this.#checkSame(v, options);
       return v;
     }
+    ensureStack();
     this.#machine ??= Machine.create(this.#maxEntries);
     v = createInCache(this, this.#machine, name, options);
     this.#vars.set(name, v);
@@ -61,9 +69,36 @@ export class MemoryCache {
     }
   }
 
-  /** Calls `invalidate()` on every var of this cache (each under its own cooldown). */
+  /**
+   * Calls `invalidate()` on every var of this cache (each under its own cooldown). A var that
+   * throws (its clock or storage is broken) does not stop the others; its error is thrown after.
+   */
   invalidateAll() {
-    for (const v of this.#vars.values()) v.invalidate();
+    const errors = [];
+    for (const v of this.#vars.values()) {
+      try {
+        v.invalidate();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `MemoryCache: invalidateAll(): ${errors.length} vars could not be invalidated`);
+  }
+
+  /** @internal A fast-path hit of var `id` (bounded caches). */
+  _touch(id) {
+    if (this.#touched.push(id) >= TOUCH_BATCH) {
+      ensureStack();
+      this._flushTouches();
+    }
+  }
+
+  /** @internal Hands the queued hits to the core, oldest first. */
+  _flushTouches() {
+    if (this.#touched.length === 0) return;
+    this.#machine.touch_all(this.#touched);
+    this.#touched = [];
   }
 
   /** @internal Drops the values the core evicted to respect maxEntries. */

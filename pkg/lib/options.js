@@ -12,7 +12,7 @@ const CODE_RULES = [
   undefined,
   "must be a number of milliseconds >= 0 (or Infinity)",
   "must be a number of milliseconds > 0 (or Infinity)",
-  "must be a whole number >= 1 (or Infinity)",
+  "must be a whole number from 1 to 4294967295 (or Infinity)",
   "cannot be combined with custom storage: the storage owns the value and its lifetime (only timeout applies)",
 ];
 
@@ -32,12 +32,24 @@ function describe(v) {
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "function") return "a function";
   if (v === null) return "null";
-  if (typeof v === "object") return Array.isArray(v) ? "an array" : "an object";
+  if (typeof v === "object") return isArray(v) === null ? "a revoked Proxy" : isArray(v) ? "an array" : "an object";
   if (typeof v === "symbol" || typeof v === "bigint") return `a ${typeof v}`;
   return String(v);
 }
 
 export { describe };
+
+// Array.isArray, or null for a revoked Proxy (on which it throws).
+function isArray(v) {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return null;
+  }
+}
+
+// setTimeout fires at once for delays over 2^31 - 1 ms, in every runtime.
+const MAX_TIMEOUT = 2 ** 31 - 1;
 
 /**
  * Checks an options object's shape and types and merges it over `base`.
@@ -45,7 +57,7 @@ export { describe };
  */
 export function mergeOptions(what, given, base, forCache = false) {
   if (given === undefined) return { ...base };
-  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+  if (given === null || typeof given !== "object" || isArray(given) !== false) {
     throw new TypeError(`${what}: options must be an object, got ${describe(given)}`);
   }
   const allowed = forCache ? CACHE_OPTIONS : VAR_OPTIONS;
@@ -71,6 +83,8 @@ export function mergeOptions(what, given, base, forCache = false) {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
     } else if (typeof v !== "number") {
       throw new TypeError(`${what}: option ${key} must be a number, got ${describe(v)}`);
+    } else if (key === "timeout" && v > MAX_TIMEOUT && v !== Infinity) {
+      throw new RangeError(`${what}: option timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days: runtimes fire longer timers at once) or Infinity (got ${v})`);
     }
     out[key] = v;
   }

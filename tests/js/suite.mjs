@@ -6,6 +6,7 @@
 
 import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
+import { registerHostileInputTests } from "./hostile-input.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -422,7 +423,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
       assert.throws(() => new MemoryCache(options), { type, message });
     }
     for (const maxEntries of [0, -1, 1.5, NaN]) {
-      assert.throws(() => new MemoryCache({ maxEntries }), { type: RangeError, message: /maxEntries must be a whole number >= 1/ });
+      assert.throws(() => new MemoryCache({ maxEntries }), { type: RangeError, message: /maxEntries must be a whole number from 1 to 4294967295/ });
     }
     assert.throws(() => new MemoryCache({ maxEntries: "10" }), { type: TypeError, message: /maxEntries must be a number/ });
     assert.throws(() => new CachedVar("opt", { maxEntries: 3 }), { type: TypeError, message: /unknown option "maxEntries"/ });
@@ -903,6 +904,8 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: -1 }) }), { type: TypeError, message: /readTimeout must be a number/ });
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
+
+  registerHostileInputTests(test, api, assert);
 
   return { runtime, ...(await suite.run({ filter })) };
 }

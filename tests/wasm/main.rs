@@ -223,9 +223,13 @@ fn a_bounded_cache_evicts_the_least_recently_used_value() {
     m.set(a, 0.0);
     m.set(b, 1.0);
     assert!(m.take_evicted().is_empty());
-    m.touch(a);
+    m.touch_all(&[a]);
     m.set(c, 2.0);
-    assert_eq!(m.take_evicted(), [b], "touch() made a more recent than b");
+    assert_eq!(
+        m.take_evicted(),
+        [b],
+        "touch_all() made a more recent than b"
+    );
     assert!(m.take_evicted().is_empty(), "taken once");
     assert_eq!(m.state(b, 3.0), EMPTY);
     assert_eq!(m.fresh_until(b), f64::NEG_INFINITY);
@@ -258,7 +262,7 @@ fn unknown_var_ids_never_trap() {
         assert!(!m.failed(v, 1.0, 0.0, 1, true));
         assert!(!m.invalidate(v, 0.0));
         m.set(v, 0.0);
-        m.touch(v);
+        m.touch_all(&[v]);
         assert_eq!(m.state(v, 0.0), EMPTY);
         assert_eq!(m.fresh_until(v), f64::NEG_INFINITY);
         assert_eq!(m.stats(v), [0.0; 8]);
@@ -293,7 +297,7 @@ fn nan_and_infinite_inputs_never_trap() {
             m.invalidate(id, now);
             m.set(id, now);
             m.loaded(id, INF, now);
-            m.touch(id);
+            m.touch_all(&[id]);
             assert!(m.state(id, now) <= STALE_STATE);
             m.fresh_until(id);
             assert!(m.stats(id).iter().all(|n| *n >= 0.0 && n.fract() == 0.0));
