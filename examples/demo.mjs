@@ -326,6 +326,7 @@ if (failed > 0) {
   console.log(`\n${failed} scenario(s) did not go as expected`);
   process.exitCode = 1;
 }
+if (!KEEP) console.log("to keep the Worker and the origin running and get ready-to-paste curl commands: make demo KEEP=1");
 console.log(`demo: ${rows.length - failed} passed, ${failed} failed`);
 
 if (KEEP && worker && process.exitCode !== 1) {

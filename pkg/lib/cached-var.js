@@ -86,6 +86,12 @@ export class CachedVar {
   #hit = null;
   #freshUntil = -Infinity;
   #fastHits = 0;
+  // The load the core last told a get() on this empty var to join (or start): while nothing it
+  // weighs has changed — no value stored, no invalidate()/set(), that load still running and not
+  // abandoned — its answer to the next such get() is the same, so JS reuses it without crossing
+  // into wasm (a stampede's joiners cost what a memo's do). Cleared on every such change.
+  #joinable = null;
+  #fastJoins = 0;
   #bounded;
   #loads = new Map();
   #starting = false;
@@ -195,6 +201,10 @@ export class CachedVar {
     if (this.#starting) {
       throw new Error(`${this.#what}: its loader called get() on the same var while starting; that load would wait for itself`);
     }
+    if (this.#joinable !== null) {
+      this.#fastJoins++;
+      return this.#join(this.#joinable, signal, waitUntil);
+    }
     const now = this.#now();
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
@@ -206,13 +216,24 @@ export class CachedVar {
       case STALE_REVALIDATE:
         this.#start(id, waitUntil);
         return this.#serve(this.#value, signal);
-      case JOIN:
-        return this.#join(this.#loads.get(id), signal, waitUntil);
-      case START:
-        return this.#wait(this.#start(id, waitUntil), signal);
+      case JOIN: {
+        const load = this.#loads.get(id);
+        this.#rememberJoinable(load);
+        return this.#join(load, signal, waitUntil);
+      }
+      case START: {
+        const load = this.#start(id, waitUntil);
+        if (!load.done) this.#rememberJoinable(load);
+        return this.#wait(load, signal);
+      }
       default:
         throw new Error(`${this.#what}: internal error: unknown decision ${kind}`);
     }
+  }
+
+  // Only for an empty var in memory storage: with a value stored, time decides (hit, stale).
+  #rememberJoinable(load) {
+    if (this.#hit === null && this.#storage === null) this.#joinable = load;
   }
 
   #getOptions(options) {
@@ -279,6 +300,7 @@ export class CachedVar {
         waiter.load = null;
         // The abandoned load can no longer be joined; forget it even if it never settles.
         this.#loads.delete(load.id);
+        if (this.#joinable === load) this.#joinable = null;
         try {
           const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id));
           resolve(kind === JOIN ? this.#guarded(this.#loads.get(id), waitUntil, waiter) : this.#start(id, waitUntil).promise);
@@ -394,6 +416,7 @@ export class CachedVar {
   #finish(load) {
     if (load.done) return false;
     load.done = true;
+    if (this.#joinable === load) this.#joinable = null;
     clearTimeout(load.timer);
     this.#loads.delete(load.id);
     return true;
@@ -449,6 +472,7 @@ export class CachedVar {
     }
     this.#value = value;
     this.#dropped = undefined;
+    this.#joinable = null;
     this.#hit = Promise.resolve(value);
     // A thenable stored by set() is resolved by each get(), which reports its failure; left
     // unobserved here, that failure would be an unhandled rejection (fatal in Node, Deno, Bun).
@@ -470,6 +494,7 @@ export class CachedVar {
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
   _evicted() {
+    this.#joinable = null;
     this.#drop();
     this.#dropped = undefined;
   }
@@ -505,6 +530,7 @@ export class CachedVar {
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
     this.#machine.set(this.#id, now);
+    this.#joinable = null;
     this.#store(value);
   }
 
@@ -523,6 +549,7 @@ export class CachedVar {
       this.#storage.set(this.name, NO_VALUE_STORED);
       return;
     }
+    this.#joinable = null;
     if (this.#hit !== null) this.#dropped = this.#value;
     this.#drop();
   }
@@ -531,7 +558,8 @@ export class CachedVar {
   stats() {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
-    const counts = { hits: hits + this.#fastHits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
+    const joins = this.#fastJoins;
+    const counts = { hits: hits + this.#fastHits, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }

@@ -1,12 +1,11 @@
 //! Many variables under one bound: the core of a `MemoryCache`.
 //!
 //! Variables are addressed by a dense index handed out by [`Cache::add`]. With a finite
-//! `maxEntries`, the cache keeps the variables that hold a value in least-recently-used order
-//! (a `BTreeMap` from a use counter to the variable: `O(log n)` per touch, no hashing, so no
-//! random seed — random values are refused at start-up on workerd) and evicts the oldest when
-//! one store too many happens. Evicted indices are queued for the JS layer to drop their values.
-
-use std::collections::BTreeMap;
+//! `maxEntries`, the cache keeps the variables that hold a value in least-recently-used order —
+//! a doubly linked list threaded through the entries by index: `O(1)` per touch and eviction, no
+//! hashing (so no random seed; random values are refused at start-up on workerd), and less code
+//! in the wasm than a `BTreeMap` — and evicts the oldest when one store too many happens.
+//! Evicted indices are queued for the JS layer to drop their values.
 
 use super::options::Options;
 use super::var::{FailDecision, GetDecision, InvalidateDecision, LoadId, State, Stats, Var};
@@ -16,16 +15,21 @@ pub type VarId = u32;
 
 struct Entry {
     var: Var,
-    /// This var's key in `lru` while it holds a value (bounded caches only).
-    used: Option<u64>,
+    /// In the recency list (holds a value, bounded caches only), with its neighbours: `prev` is
+    /// less recently used, `next` more.
+    linked: bool,
+    prev: Option<VarId>,
+    next: Option<VarId>,
 }
 
 /// A set of variables sharing an optional size bound.
 pub struct Cache {
     entries: Vec<Entry>,
     max_entries: usize,
-    lru: BTreeMap<u64, VarId>,
-    clock: u64,
+    /// Least and most recently used ends of the recency list, and its length.
+    oldest: Option<VarId>,
+    newest: Option<VarId>,
+    linked: usize,
     evicted: Vec<VarId>,
 }
 
@@ -35,8 +39,9 @@ impl Cache {
         Cache {
             entries: Vec::new(),
             max_entries,
-            lru: BTreeMap::new(),
-            clock: 0,
+            oldest: None,
+            newest: None,
+            linked: 0,
             evicted: Vec::new(),
         }
     }
@@ -46,7 +51,9 @@ impl Cache {
         let id = VarId::try_from(self.entries.len()).ok()?;
         self.entries.push(Entry {
             var: Var::new(opts),
-            used: None,
+            linked: false,
+            prev: None,
+            next: None,
         });
         Some(id)
     }
@@ -66,42 +73,56 @@ impl Cache {
 
     /// Marks `id` as just used, if it holds a value and the cache is bounded.
     pub fn touch(&mut self, id: VarId) {
-        if !self.bounded() {
+        if !self.bounded() || !self.var(id).is_some_and(Var::has_value) {
             return;
         }
-        self.clock = self.clock.saturating_add(1);
-        let now = self.clock;
-        let Some(entry) = self.entry(id) else { return };
-        if !entry.var.has_value() {
-            return;
-        }
-        let old = entry.used.replace(now);
-        if let Some(old) = old {
-            self.lru.remove(&old);
-        }
-        self.lru.insert(now, id);
-        while self.lru.len() > self.max_entries {
-            let Some((_, victim)) = self.lru.pop_first() else {
-                break;
-            };
+        self.unlink(id);
+        self.push_newest(id);
+        while self.linked > self.max_entries {
+            let Some(victim) = self.oldest else { break };
+            self.unlink(victim);
             if let Some(e) = self.entry(victim) {
-                e.used = None;
                 e.var.evict();
             }
             self.evicted.push(victim);
         }
     }
 
+    fn push_newest(&mut self, id: VarId) {
+        let before = self.newest;
+        let Some(e) = self.entry(id) else { return };
+        e.linked = true;
+        e.prev = before;
+        e.next = None;
+        match before.and_then(|b| self.entry(b)) {
+            Some(b) => b.next = Some(id),
+            None => self.oldest = Some(id),
+        }
+        self.newest = Some(id);
+        self.linked = self.linked.saturating_add(1);
+    }
+
+    fn unlink(&mut self, id: VarId) {
+        let Some(e) = self.entry(id) else { return };
+        if !e.linked {
+            return;
+        }
+        let (prev, next) = (e.prev.take(), e.next.take());
+        e.linked = false;
+        match prev.and_then(|p| self.entry(p)) {
+            Some(p) => p.next = next,
+            None => self.oldest = next,
+        }
+        match next.and_then(|n| self.entry(n)) {
+            Some(n) => n.prev = prev,
+            None => self.newest = prev,
+        }
+        self.linked = self.linked.saturating_sub(1);
+    }
+
     fn forget(&mut self, id: VarId) {
-        let old = self.entry(id).and_then(|e| {
-            if e.var.has_value() {
-                None
-            } else {
-                e.used.take()
-            }
-        });
-        if let Some(old) = old {
-            self.lru.remove(&old);
+        if !self.var(id).is_some_and(Var::has_value) {
+            self.unlink(id);
         }
     }
 
@@ -175,6 +196,6 @@ impl Cache {
 
     /// How many variables hold a value and count against the bound (bounded caches only).
     pub fn held(&self) -> usize {
-        self.lru.len()
+        self.linked
     }
 }
