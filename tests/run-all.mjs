@@ -51,22 +51,29 @@ function run(step) {
     const child = spawn("bash", ["-o", "pipefail", "-c", step.cmd], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH, ...step.env } });
     const cargo = { passed: 0, failed: 0, seen: false };
     let last = null;
-    const scan = (chunk, out) => {
-      out.write(chunk);
-      for (const line of chunk.toString().split("\n")) {
-        const c = /test result: \w+\. (\d+) passed; (\d+) failed/.exec(line);
-        if (c) {
-          cargo.seen = true;
-          cargo.passed += Number(c[1]);
-          cargo.failed += Number(c[2]);
-        }
-        const plain = /^(?:[\w .()/-]+: )?(\d+) passed, (\d+) failed/.exec(line.trim());
-        if (plain) last = { passed: Number(plain[1]), failed: Number(plain[2]) };
+    // Output arrives in chunks that may split a line: scan whole lines only.
+    const partial = { stdout: "", stderr: "" };
+    const scanLine = (line) => {
+      const c = /test result: \w+\. (\d+) passed; (\d+) failed/.exec(line);
+      if (c) {
+        cargo.seen = true;
+        cargo.passed += Number(c[1]);
+        cargo.failed += Number(c[2]);
       }
+      const plain = /^(?:[\w .()/-]+: )?(\d+) passed, (\d+) failed/.exec(line.trim());
+      if (plain) last = { passed: Number(plain[1]), failed: Number(plain[2]) };
     };
-    child.stdout.on("data", (c) => scan(c, process.stdout));
-    child.stderr.on("data", (c) => scan(c, process.stderr));
+    const scan = (name, out) => (chunk) => {
+      out.write(chunk);
+      const lines = (partial[name] + chunk.toString()).split("\n");
+      partial[name] = lines.pop();
+      lines.forEach(scanLine);
+    };
+    child.stdout.on("data", scan("stdout", process.stdout));
+    child.stderr.on("data", scan("stderr", process.stderr));
     child.on("close", (code) => {
+      scanLine(partial.stdout);
+      scanLine(partial.stderr);
       const counted = step.counts === false ? { passed: 0, failed: 0 } : cargo.seen ? cargo : (last ?? { passed: 0, failed: 0 });
       resolve({ code, ...counted });
     });
