@@ -24,6 +24,17 @@ function manualLoader() {
   return { loader, calls };
 }
 
+// Registers a manual loader on `v` and completes a first load with `value`; later loads are
+// calls[1], calls[2], …
+async function loadedByHand(v, value) {
+  const manual = manualLoader();
+  v.onFirstAccess(manual.loader);
+  const first = v.get();
+  manual.calls[0].resolve(value);
+  await first;
+  return manual;
+}
+
 // A Map-backed storage with the seed's hook pair; `scope()` switches the backing map, like a
 // per-request store (Flask's `g`) would between requests.
 function mapStorage() {
@@ -499,11 +510,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("get({ signal }): a caller that gave up is not counted as served stale", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("abortstale"), { ttl: 10, staleIfError: 1000, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const p = v.get();
-    calls[0].resolve("v1");
-    await p;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(20);
     const ac = new AbortController();
     const impatient = v.get({ signal: ac.signal });
@@ -554,11 +561,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("staleWhileRevalidate: stale value at once, exactly one background reload, passed to waitUntil", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("swr"), { ttl: 100, staleWhileRevalidate: 1000, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const first = v.get();
-    calls[0].resolve("v1");
-    await first;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(150);
     const handed = [];
     const got = await Promise.all(Array.from({ length: 10 }, () => v.get({ waitUntil: (p) => handed.push(p) })));
@@ -576,11 +579,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("staleWhileRevalidate: past the window, callers wait for the reload", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("swr2"), { ttl: 100, staleWhileRevalidate: 50, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const p = v.get();
-    calls[0].resolve("v1");
-    await p;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(151);
     const waiting = v.get();
     calls[1].resolve("v2");
@@ -590,11 +589,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("staleIfError: a failed reload serves the stale value within the window, rejects past it", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("sie"), { ttl: 100, staleIfError: 500, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const p = v.get();
-    calls[0].resolve("v1");
-    await p;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(300);
     const a = v.get();
     const b = v.get();
@@ -666,11 +661,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("timeout with staleIfError: a timed-out reload serves the stale value", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("timeout-sie"), { ttl: 10, staleIfError: 10_000, timeout: 20, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const p = v.get();
-    calls[0].resolve("v1");
-    await p;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(20);
     assert.is(await v.get(), "v1");
     assert.is(v.stats().timeouts, 1);
@@ -696,11 +687,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("cooldown: a flood of invalidate()+get() while reloading causes one reload", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("flood"), { cooldown: 10_000, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const p = v.get();
-    calls[0].resolve("v1");
-    await p;
+    const { calls } = await loadedByHand(v, "v1");
     clock.advance(10_000);
     const waits = [];
     for (let i = 0; i < 50; i++) {
