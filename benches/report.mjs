@@ -95,7 +95,7 @@ md.push(
     ["what", "raw", "gzip"],
     [
       ["wasm", size.wasm.raw, size.wasm.gzip],
-      ["JS (entry/, lib/, glue/)", size.js.raw, size.js.gzip],
+      ["JS as shipped (entry/, glue/bundle.js, shared/)", size.js.raw, size.js.gzip],
       ["whole package (JS + wasm)", size.package.raw, size.package.gzip],
       ["a Worker's share: workerd entry bundled + minified (esbuild)", size.worker.js.raw, size.worker.js.gzip],
       ["a Worker's share: + the wasm module", size.worker.js.raw + size.worker.wasm.raw, size.worker.js.gzip + size.worker.wasm.gzip],

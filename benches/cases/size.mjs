@@ -1,16 +1,20 @@
-// Case 5, size: the package's JS (pkg/entry, pkg/lib, pkg/glue) and wasm, raw and gzip -9, and what
-// it adds to a Worker: the workerd entry bundled and minified by esbuild, plus the wasm module.
+// Case 5, size: the package's JS and wasm as `npm pack` ships them (entries, the bundle of lib/ and
+// the glue, the shared-tier adapters; not the .d.ts), raw and gzip -9, and what it adds to a
+// Worker: the workerd entry bundled and minified by esbuild, plus the wasm module.
 
-import { readdir, readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 
 const PKG = new URL("../../pkg/", import.meta.url);
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-async function files(dir, ext) {
-  const names = (await readdir(new URL(dir, PKG))).filter((n) => n.endsWith(ext)).sort();
-  return Promise.all(names.map(async (n) => ({ path: `${dir}${n}`, bytes: await readFile(new URL(`${dir}${n}`, PKG)) })));
+// The shipped files whose name ends with `ext`.
+async function files(ext) {
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: PKG, encoding: "utf8" }));
+  const names = packed[0].files.map((f) => f.path).filter((n) => n.endsWith(ext)).sort();
+  return Promise.all(names.map(async (n) => ({ path: n, bytes: await readFile(new URL(n, PKG)) })));
 }
 
 const total = (list) => ({ raw: list.reduce((a, f) => a + f.bytes.length, 0), gzip: list.reduce((a, f) => a + gz(f.bytes), 0) });
@@ -34,8 +38,8 @@ async function workerBundle() {
 
 /** Sizes in bytes; gzip figures are per file, summed (as files are served). */
 export async function size() {
-  const wasm = await files("glue/", ".wasm");
-  const js = [...(await files("entry/", ".js")), ...(await files("lib/", ".js")), ...(await files("glue/", ".js"))];
+  const wasm = await files(".wasm");
+  const js = await files(".js");
   return {
     wasm: total(wasm),
     js: total(js),

@@ -11,9 +11,9 @@ import { allVariants } from "../lib/cases.mjs";
 import { memory } from "../cases/memory.mjs";
 import { assertLiveClock, loopTimer } from "../lib/loop-timer.mjs";
 import { describe, timeRound } from "../lib/rounds.mjs";
-// The same glue module the package's workerd entry imported (esbuild resolves both to one file);
-// its idempotent initSync() returns the live wasm exports.
-import { initSync } from "../../pkg/glue/simple_memory_cache.js";
+// The same bundle the package's workerd entry imported (esbuild resolves both to one file); its
+// idempotent initSync() returns the live wasm exports.
+import { initSync } from "../../pkg/glue/bundle.js";
 
 let variants = null;
 

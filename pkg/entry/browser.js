@@ -1,6 +1,7 @@
 // Browsers and anything else: fetch and instantiate the wasm beside the glue once, at import.
-import init from "../glue/simple_memory_cache.js";
+import { initAsync } from "../glue/bundle.js";
 
-await init({ module_or_path: new URL("../glue/simple_memory_cache_bg.wasm", import.meta.url) });
+await initAsync({ module_or_path: new URL("../glue/simple_memory_cache_bg.wasm", import.meta.url) });
 
-export * from "../lib/index.js";
+// The public API only (the bundle also exports the entries' and tests' internals).
+export { CachedVar, GLOBAL_CACHE, MemoryCache, NO_VALUE_STORED, NoStoredValue } from "../glue/bundle.js";

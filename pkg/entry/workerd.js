@@ -3,8 +3,7 @@
 // `cloudflare:workers`, and joiners of another request's load bound their wait (see platform.js).
 import { waitUntil } from "cloudflare:workers";
 import wasm from "../glue/simple_memory_cache_bg.wasm";
-import { initSync } from "../glue/simple_memory_cache.js";
-import { configurePlatform } from "../lib/platform.js";
+import { configurePlatform, initSync } from "../glue/bundle.js";
 
 // Objects workerd binds to the request that created them ("Cannot perform I/O on behalf of a
 // different request" when another request reads them).
@@ -22,4 +21,5 @@ function ioObject(value) {
 initSync({ module: wasm });
 configurePlatform({ waitUntil, guardJoins: true, ioObject });
 
-export * from "../lib/index.js";
+// The public API only (the bundle also exports the entries' and tests' internals).
+export { CachedVar, GLOBAL_CACHE, MemoryCache, NO_VALUE_STORED, NoStoredValue } from "../glue/bundle.js";

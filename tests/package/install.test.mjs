@@ -23,10 +23,18 @@ function check(cond, what, detail = "") {
     console.log(`FAIL ${what}${detail ? `\n    ${detail}` : ""}`);
   }
 }
+// The public API as pkg/lib/index.js declares it: every entry must export exactly these names (the
+// entries re-export them from the build's bundle, which also carries internals).
+const API = Object.keys(await import("../../pkg/lib/index.js")).sort();
+const sameApi = (names) => JSON.stringify(names) === JSON.stringify(API);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
 
 try {
   const tarball = run("npm", ["pack", join(ROOT, "pkg"), "--pack-destination", dir, "--silent"]).trim().split("\n").pop();
+  // What ships: the entries, one bundle of lib/ + glue, the wasm, the shared-tier adapters, types.
+  const shipped = JSON.parse(run("npm", ["pack", join(ROOT, "pkg"), "--dry-run", "--json"]))[0].files.map((f) => f.path);
+  check(shipped.includes("glue/bundle.js") && shipped.includes("glue/simple_memory_cache_bg.wasm"), "the tarball holds the bundle and the wasm", shipped.join(", "));
+  check(!shipped.some((p) => p.startsWith("lib/") || p === "glue/simple_memory_cache.js"), "the tarball holds no unbundled module (every entry imports the bundle alone)", shipped.join(", "));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module", dependencies: { "simple-memory-cache": `file:./${tarball}` } }));
   run("npm", ["install", "--no-audit", "--no-fund", "--silent"]);
   for (const f of ["app.mjs", "app.cjs", "worker.js", "wrangler.toml"]) cpSync(join(HERE, f), join(dir, f));
@@ -39,6 +47,7 @@ try {
       r = {};
     }
     check(r.same === true && r.loads === loads && r.state === "fresh", `${runtime}: one load shared by concurrent gets`, out);
+    if (r.exports !== undefined) check(sameApi(r.exports), `${runtime}: exports exactly the public API`, `${r.exports} vs ${API}`);
   };
   expectApp("node (ESM)", run("node", ["app.mjs"]));
   expectApp("node (require)", run("node", ["app.cjs"]));
@@ -55,6 +64,7 @@ try {
     const second = await (await fetch(worker.url)).json();
     check(first.value?.load === 1 && second.value?.load === 1 && second.loads === 1, "workerd (wrangler bundle): value kept across requests", JSON.stringify([first, second]));
     check(second.stats?.hits === first.stats?.hits + 1 && second.state === "fresh", "workerd (wrangler bundle): the second request is a hit", JSON.stringify([first, second]));
+    check(sameApi(first.exports), "workerd (wrangler bundle): exports exactly the public API", `${first.exports} vs ${API}`);
   } catch (error) {
     check(false, "workerd (wrangler bundle) answered", `${error.message}\n${worker.output()}`);
   } finally {

@@ -1,4 +1,5 @@
 // A user's Worker: a module-level var created at import, shared by every request of the isolate.
+import * as api from "simple-memory-cache";
 import { GLOBAL_CACHE } from "simple-memory-cache";
 
 const config = GLOBAL_CACHE.memoryCachedVar("config");
@@ -8,6 +9,6 @@ config.onFirstAccess(async () => ({ flag: true, load: ++loads }));
 export default {
   async fetch(request, env, ctx) {
     const value = await config.get({ waitUntil: (p) => ctx.waitUntil(p) });
-    return Response.json({ value, loads, state: config.state, stats: config.stats() });
+    return Response.json({ value, loads, state: config.state, stats: config.stats(), exports: Object.keys(api).sort() });
   },
 };

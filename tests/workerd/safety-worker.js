@@ -7,9 +7,10 @@
 //                           waitUntil registration of loads, leaving the joiners' guard alone
 //   GET /stats?var=V        → stats() and state
 import { GLOBAL_CACHE } from "simple-memory-cache";
-// The package's internal platform switches (the same module instance as the package's: esbuild
-// resolves node_modules/simple-memory-cache to pkg/), so a case can test one mechanism alone.
-import { configurePlatform, platform } from "../../pkg/lib/platform.js";
+// The package's internal platform switches, from the bundle its entry imports (the same module
+// instance: esbuild resolves node_modules/simple-memory-cache to pkg/), so a case can test one
+// mechanism alone.
+import { configurePlatform, platform } from "../../pkg/glue/bundle.js";
 
 const entryWaitUntil = platform.waitUntil;
 
