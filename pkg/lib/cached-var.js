@@ -65,34 +65,39 @@ function unpack(d) {
 }
 
 export class CachedVar {
+  // The warm-hit path first: fields are laid out in declaration order, so a hit over many vars
+  // reads one or two cache lines of the var. `#forever` is the stored value's resolved promise
+  // while that value never expires (no ttl), no transform is set and storage is memory (else
+  // null): such a hit reads no boxed number (`#freshUntil` is a heap number in V8).
+  #forever = null;
+  #fastHits = 0;
+  #bounded;
+  #transform = null;
+  #storage;
+  // The stored value (memory storage), its resolved promise (null: nothing stored) and until
+  // when it is fresh.
+  #hit = null;
+  #freshUntil = -Infinity;
+  #clock;
+  #value = undefined;
   #machine;
   #id;
   #cache;
   #what;
   #options;
-  #clock;
-  #storage;
   #tier;
   // Set by an effective invalidate(): the next load goes to the origin, not the shared tier.
   #forced = false;
   #loader = null;
-  #transform = null;
-  // The stored value (memory storage), its resolved promise (null: nothing stored) and until
-  // when it is fresh: the whole warm-hit path.
-  #value = undefined;
   // The value the last effective invalidate() dropped: the stale-if-error answer and the
   // loader's `previous` until a new value is stored (the core decides when it may serve).
   #dropped = undefined;
-  #hit = null;
-  #freshUntil = -Infinity;
-  #fastHits = 0;
   // The load the core last told a get() on this empty var to join (or start): while nothing it
   // weighs has changed — no value stored, no invalidate()/set(), that load still running and not
   // abandoned — its answer to the next such get() is the same, so JS reuses it without crossing
   // into wasm (a stampede's joiners cost what a memo's do). Cleared on every such change.
   #joinable = null;
   #fastJoins = 0;
-  #bounded;
   #loads = new Map();
   #starting = false;
 
@@ -154,6 +159,7 @@ export class CachedVar {
       throw new TypeError(`${this.#what}: onEachAccess(fn) takes a function, got ${describe(fn)}`);
     }
     this.#transform = fn;
+    this.#forever = null;
     return fn;
   }
 
@@ -163,6 +169,12 @@ export class CachedVar {
    */
   get(options) {
     try {
+      const forever = this.#forever;
+      if (forever !== null && options === undefined) {
+        this.#fastHits++;
+        if (this.#bounded) this.#cache._touch(this.#id);
+        return forever;
+      }
       if (options === undefined && this.#transform === null && this.#storage === null) {
         const until = this.#freshUntil;
         if (until === Infinity || (until !== -Infinity && before(this.#clock(), until))) {
@@ -478,6 +490,7 @@ export class CachedVar {
     // unobserved here, that failure would be an unhandled rejection (fatal in Node, Deno, Bun).
     this.#hit.catch(noop);
     this.#freshUntil = this.#machine.fresh_until(this.#id);
+    this.#forever = this.#freshUntil === Infinity && this.#transform === null ? this.#hit : null;
     if (this.#bounded) this.#cache._dropEvicted();
   }
 
@@ -490,6 +503,7 @@ export class CachedVar {
     this.#value = undefined;
     this.#hit = null;
     this.#freshUntil = -Infinity;
+    this.#forever = null;
   }
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */

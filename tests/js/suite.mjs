@@ -296,6 +296,19 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.deepEqual(v.peek(), { count: 1 });
   });
 
+  test("onEachAccess registered on a warm var applies from the next get(), with and without a ttl", async () => {
+    for (const options of [{}, { ttl: 60_000 }]) {
+      const v = new CachedVar(fresh("eachlate"), options);
+      v.onFirstAccess(() => 1);
+      assert.is(await v.get(), 1);
+      assert.is(await v.get(), 1); // a warm hit first, so the hit path has answered once
+      v.onEachAccess((value) => value + 1);
+      assert.is(await v.get(), 2);
+      v.set(10); // and it stays applied to a value stored after it
+      assert.is(await v.get(), 11);
+    }
+  });
+
   test("onEachAccess: a throwing transform rejects that get() only", async () => {
     const v = new CachedVar(fresh("eachthrow"));
     v.set(1);
