@@ -30,7 +30,7 @@ const t0 = performance.now();
 for (const [cmd, args] of STEPS) step(cmd, args);
 
 if (!quick) console.error("[startup] node, deno, bun");
-const runs = quick ? 3 : 25;
+const runs = quick ? 3 : 61;
 const results = { startup: ["node", "deno", "bun"].map((rt) => startup(rt, { runs, env })), size: await size() };
 await writeFile(new URL(`results/startup${quick ? ".quick" : ""}.json.tmp`, import.meta.url), JSON.stringify(results, null, 1));
 

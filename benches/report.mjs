@@ -87,6 +87,13 @@ md.push(
     programs.map((name) => [name === "simple-memory-cache" ? `**${name}**` : name, ...startup.map((s) => `${s.programs.find((p) => p.name === name).beyondBare.toFixed(1)} ms`)]),
   ),
 );
+md.push("The same, paired with importing the empty ES module file in each round instead: what a package adds over the floor every ES module pays.");
+md.push(
+  table(
+    ["import + init", ...startup.map((s) => s.runtime)],
+    programs.slice(1).map((name) => [name === "simple-memory-cache" ? `**${name}**` : name, ...startup.map((s) => `${s.programs.find((p) => p.name === name).beyondEmptyModule.toFixed(1)} ms`)]),
+  ),
+);
 md.push("workerd: not measured (its start-up happens in the isolate before any request, where the clock reads 0).");
 
 md.push("## Case 5: size (bytes; gzip -9 per file, summed)");
