@@ -343,7 +343,11 @@ curl -s -X POST $ORIGIN/admin/rotate                                            
 # (a new kid within the ${CACHE.cooldown} ms cooldown of the last fetch stays unknown: retry a moment later)
 curl -s -H "Authorization: Bearer $(curl -s $ORIGIN/admin/token)" $WORKER/               # token with the new key
 curl -s -X POST $ORIGIN/admin/down; curl -s -X POST $ORIGIN/admin/up                      # outage on / off`);
-  await new Promise(() => {}); // until Ctrl-C (launch.mjs then kills workerd)
+  // Until Ctrl-C, which here is the asked-for way to stop: both are stopped below and the demo
+  // exits 0 (the launcher's own handler, meant for interrupted tests, would exit 1).
+  process.removeAllListeners("SIGINT");
+  await new Promise((resolve) => process.once("SIGINT", resolve));
+  console.log("\nstopping the Worker and the origin");
 }
 
 await worker?.stop();
