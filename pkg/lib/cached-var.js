@@ -36,9 +36,27 @@ export const JOIN_BOUND_MS = 10_000;
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
 
+/**
+ * @internal The warm-hit counts of the vars of one machine, indexed by var id. A hit increments
+ * an entry of this compact array rather than a field of its var: hits spread over many vars then
+ * dirty a few cache lines instead of one per var (in Node 20, over 10,000 vars, the counter field
+ * cost a warm hit ~10 % and widened its spread between processes).
+ */
+export class HitCounts {
+  hits = new Float64Array(8);
+
+  /** Makes room for var `id`. */
+  reserve(id) {
+    if (id < this.hits.length) return;
+    const grown = new Float64Array(Math.max(id + 1, this.hits.length * 2));
+    grown.set(this.hits);
+    this.hits = grown;
+  }
+}
+
 /** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
-export function createInCache(cache, machine, name, options) {
-  owner = { cache, machine };
+export function createInCache(cache, machine, counts, name, options) {
+  owner = { cache, machine, counts };
   try {
     return new CachedVar(name, options);
   } finally {
@@ -70,7 +88,8 @@ export class CachedVar {
   // while that value never expires (no ttl), no transform is set and storage is memory (else
   // null): such a hit reads no boxed number (`#freshUntil` is a heap number in V8).
   #forever = null;
-  #fastHits = 0;
+  #counts;
+  #id;
   #bounded;
   #transform = null;
   #storage;
@@ -81,7 +100,6 @@ export class CachedVar {
   #clock;
   #value = undefined;
   #machine;
-  #id;
   #cache;
   #options;
   #tier;
@@ -116,9 +134,12 @@ export class CachedVar {
     }
     const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
     if (id < 0) throw rangeError(what, -id, opts);
+    const counts = owner?.counts ?? new HitCounts();
+    counts.reserve(id);
     Object.defineProperty(this, "name", { value: name, enumerable: true });
     this.#machine = machine;
     this.#id = id;
+    this.#counts = counts;
     this.#cache = owner?.cache ?? null;
     this.#bounded = owner !== null && owner.cache.bounded;
     // Vars made without options share their defaults' frozen object (one less per var).
@@ -177,14 +198,14 @@ export class CachedVar {
     try {
       const forever = this.#forever;
       if (forever !== null && options === undefined) {
-        this.#fastHits++;
+        this.#counts.hits[this.#id]++;
         if (this.#bounded) this.#cache._touch(this.#id);
         return forever;
       }
       if (options === undefined && this.#transform === null && this.#storage === null) {
         const until = this.#freshUntil;
         if (until === Infinity || (until !== -Infinity && before(this.#clock(), until))) {
-          this.#fastHits++;
+          this.#counts.hits[this.#id]++;
           if (this.#bounded) this.#cache._touch(this.#id);
           return this.#hit;
         }
@@ -201,13 +222,13 @@ export class CachedVar {
     if (this.#storage !== null) {
       const v = this.#storage.get(this.name);
       if (v !== NO_VALUE_STORED) {
-        this.#fastHits++;
+        this.#counts.hits[this.#id]++;
         return this.#serve(v, signal);
       }
     } else if (this.#hit !== null) {
       const until = this.#freshUntil;
       if (until === Infinity || this.#now() < until) {
-        this.#fastHits++;
+        this.#counts.hits[this.#id]++;
         if (this.#bounded) this.#cache._touch(this.#id);
         return this.#serve(this.#value, signal);
       }
@@ -584,7 +605,7 @@ export class CachedVar {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const joins = this.#fastJoins;
-    const counts = { hits: hits + this.#fastHits, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
+    const counts = { hits: hits + this.#counts.hits[this.#id], misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }

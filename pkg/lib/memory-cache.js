@@ -2,7 +2,7 @@
 // GLOBAL_CACHE, the module-level instance (created at import; its wasm machine only on first use).
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { CachedVar, createInCache } from "./cached-var.js";
+import { CachedVar, createInCache, HitCounts } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError } from "./options.js";
 import { ensureStack } from "./stack.js";
 
@@ -28,6 +28,7 @@ export class MemoryCache {
   #vars = new Map();
   #byId = [];
   #machine = null;
+  #counts = new HitCounts();
   #touched = [];
   #maxEntries;
 
@@ -53,7 +54,7 @@ export class MemoryCache {
     }
     ensureStack();
     this.#machine ??= Machine.create(this.#maxEntries);
-    v = createInCache(this, this.#machine, name, options);
+    v = createInCache(this, this.#machine, this.#counts, name, options);
     this.#vars.set(name, v);
     this.#byId.push(v);
     return v;

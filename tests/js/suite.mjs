@@ -333,6 +333,21 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(va.name, name);
   });
 
+  test("7 each var of a cache counts its own hits, however many vars the cache holds", async () => {
+    for (const c of [new MemoryCache(), new MemoryCache({ maxEntries: 100 }), new MemoryCache({ ttl: 60_000 })]) {
+      const vars = Array.from({ length: 40 }, (_, i) => c.memoryCachedVar(`v${i}`));
+      for (const [i, v] of vars.entries()) {
+        v.onFirstAccess(() => i);
+        for (let k = 0; k <= i; k++) assert.is(await v.get(), i); // one miss, then i hits
+      }
+      for (const [i, v] of vars.entries()) assert.is(v.stats().hits, i, `v${i}`);
+    }
+    const standalone = [new CachedVar(fresh("own-a")), new CachedVar(fresh("own-b"))];
+    standalone[0].set(1);
+    await standalone[0].get();
+    assert.deepEqual(standalone.map((v) => v.stats().hits), [1, 0]);
+  });
+
   test("7 names such as __proto__, constructor, toString behave like any other", async () => {
     const c = new MemoryCache();
     for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
