@@ -84,9 +84,10 @@ impl Machine {
             == FailDecision::ServeStale
     }
 
-    /// A waiter gave up on `load`: the packed decision (join or start another).
-    pub fn abandon(&mut self, var: u32, load: f64) -> f64 {
-        pack(self.cache.abandon(var, load as u64))
+    /// A waiter gave up on `load` at `now`: the packed decision, as for `get` (a value stored
+    /// meanwhile, another waiter's load, or a new one).
+    pub fn abandon(&mut self, var: u32, load: f64, now: f64) -> f64 {
+        pack(self.cache.abandon(var, load as u64, now))
     }
 
     /// `invalidate()`: `true` if it took effect, `false` if skipped under cooldown.

@@ -324,9 +324,8 @@ export class CachedVar {
   }
 
   // The value of `load` for a joiner, or — if its wait runs past the bound (the var's timeout,
-  // or JOIN_BOUND_MS) or workerd says the load's request ended — the value of a load the core
-  // hands it instead: a fresh one it starts in its own request, or another joiner's takeover
-  // (joined under the same guard).
+  // or JOIN_BOUND_MS) or workerd says the load's request ended — what the core hands it instead
+  // (see #takeOver).
   #guarded(load, waitUntil, waiter) {
     load.waiters++;
     waiter.load = load;
@@ -341,8 +340,7 @@ export class CachedVar {
         this.#forget(load);
         if (this.#joinable === load) this.#joinable = null;
         try {
-          const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id));
-          resolve(kind === JOIN ? this.#guarded(this.#loads?.get(id), waitUntil, waiter) : this.#start(id, waitUntil).promise);
+          resolve(this.#takeOver(load, waitUntil, waiter));
         } catch (error) {
           reject(error);
         }
@@ -361,6 +359,30 @@ export class CachedVar {
         },
       );
     });
+  }
+
+  // What a joiner that gave up on `load` gets instead, as the core decides (as for a get(), the raw
+  // value: the caller's transform is applied after): a value stored meanwhile, another joiner's
+  // takeover (joined under the same guard), or a load it starts in its own request.
+  #takeOver(load, waitUntil, waiter) {
+    const now = this.#now();
+    // (No ensureStack(): this runs from a timer or a rejection callback, on a fresh stack.)
+    if (this.#bounded) this.#cache._flushTouches();
+    const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id, now));
+    switch (kind) {
+      case HIT:
+      case STALE:
+        return this.#value;
+      case STALE_REVALIDATE:
+        this.#start(id, waitUntil);
+        return this.#value;
+      case JOIN:
+        return this.#guarded(this.#loads?.get(id), waitUntil, waiter);
+      case START:
+        return this.#start(id, waitUntil).promise;
+      default:
+        throw new Error(`${this.#what}: internal error: unknown decision ${kind}`);
+    }
   }
 
   // When the joiners of `load` stop waiting. Joiners in one synchronous run share one timer (they

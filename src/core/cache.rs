@@ -160,8 +160,12 @@ impl Cache {
     }
 
     /// See [`Var::abandon`].
-    pub fn abandon(&mut self, id: VarId, load: LoadId) -> Option<GetDecision> {
-        Some(self.entry(id)?.var.abandon(load))
+    pub fn abandon(&mut self, id: VarId, load: LoadId, now: f64) -> Option<GetDecision> {
+        let d = self.entry(id)?.var.abandon(load, now);
+        if d == GetDecision::Hit {
+            self.touch(id);
+        }
+        Some(d)
     }
 
     /// See [`Var::invalidate`].

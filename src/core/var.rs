@@ -158,14 +158,24 @@ impl Var {
 
     /// A caller asks for the value at time `now`.
     pub fn get(&mut self, now: f64) -> GetDecision {
+        self.answer(now, true)
+    }
+
+    /// What a caller gets at `now`. `first`: this is its `get()`, counted as a hit or a miss;
+    /// otherwise it was counted then, and only what it is served now (stale, joined) counts.
+    fn answer(&mut self, now: f64, first: bool) -> GetDecision {
         if let Some(s) = self.stored {
             let expiry = s.at + self.opts.ttl;
             if now < expiry {
-                bump(&mut self.stats.hits);
+                if first {
+                    bump(&mut self.stats.hits);
+                }
                 return GetDecision::Hit;
             }
             if now < expiry + self.opts.stale_while_revalidate {
-                bump(&mut self.stats.misses);
+                if first {
+                    bump(&mut self.stats.misses);
+                }
                 bump(&mut self.stats.stale_served);
                 return match self.joinable() {
                     Some(_) => GetDecision::Stale,
@@ -173,7 +183,9 @@ impl Var {
                 };
             }
         }
-        bump(&mut self.stats.misses);
+        if first {
+            bump(&mut self.stats.misses);
+        }
         match self.joinable() {
             Some(id) => {
                 bump(&mut self.stats.coalesced);
@@ -234,19 +246,15 @@ impl Var {
         }
     }
 
-    /// A caller waiting on load `id` gave up on it: on workerd, because the request that runs it
-    /// ended or the caller's own deadline passed. The load is no longer joinable (its value may
-    /// still be stored if it arrives, under the usual rule); the caller joins a load another
-    /// such caller started, or starts one.
-    pub fn abandon(&mut self, id: LoadId) -> GetDecision {
+    /// A caller waiting on load `id` gave up on it at `now`: on workerd, because the request that
+    /// runs it ended or the caller's own deadline passed. The load is no longer joinable (its
+    /// value may still be stored if it arrives, under the usual rule); the caller is answered as
+    /// a `get()` at `now` would be — a value stored meanwhile (by `set()` or a newer load) while
+    /// fresh or within `staleWhileRevalidate`, else a load another such caller started, else a
+    /// new one — without being counted again as a hit or a miss.
+    pub fn abandon(&mut self, id: LoadId, now: f64) -> GetDecision {
         self.finish(id);
-        match self.joinable() {
-            Some(j) => {
-                bump(&mut self.stats.coalesced);
-                GetDecision::Join(j)
-            }
-            None => GetDecision::Start(self.start()),
-        }
+        self.answer(now, false)
     }
 
     fn issued(&self, id: LoadId) -> bool {

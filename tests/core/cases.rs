@@ -110,7 +110,7 @@ fn set_a_load_begun_before_it_never_stores() {
 fn ordering_an_older_load_finishing_late_never_overwrites_a_newer_value() {
     let mut v = var(10.0, 0.0, 0.0, 0.0);
     let a = started(v.get(0.0));
-    let b = started(v.abandon(a));
+    let b = started(v.abandon(a, 0.0));
     assert!(v.loaded(b, 5.0));
     assert!(!v.loaded(a, 6.0));
     assert_eq!(v.fresh_until(), 15.0);
@@ -262,8 +262,8 @@ fn abandon_a_waiter_takes_over_and_later_ones_join_its_load() {
     let a = started(v.get(0.0));
     assert_eq!(v.get(0.0), GetDecision::Join(a));
     assert_eq!(v.get(0.0), GetDecision::Join(a));
-    let b = started(v.abandon(a));
-    assert_eq!(v.abandon(a), GetDecision::Join(b));
+    let b = started(v.abandon(a, 0.0));
+    assert_eq!(v.abandon(a, 0.0), GetDecision::Join(b));
     assert_eq!(
         v.get(1.0),
         GetDecision::Join(b),
@@ -369,4 +369,39 @@ fn load_ids_never_issued_are_ignored() {
     );
     assert!(v.loaded(a, 2.0));
     assert_eq!(v.get(3.0), GetDecision::Hit);
+}
+
+#[test]
+fn abandon_serves_a_value_stored_meanwhile_instead_of_loading_again() {
+    // ttl 10, swr 5: a waiter gives up on load a after set() stored a value.
+    let mut v = var(10.0, 5.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    assert_eq!(v.get(0.0), GetDecision::Join(a));
+    v.set(1.0);
+    let before = v.stats();
+    assert_eq!(
+        v.abandon(a, 2.0),
+        GetDecision::Hit,
+        "fresh: served, no load"
+    );
+    assert_eq!(v.stats().loads, before.loads);
+    assert_eq!(
+        (v.stats().hits, v.stats().misses),
+        (before.hits, before.misses),
+        "the waiter was counted at its get(), not again"
+    );
+    // Within staleWhileRevalidate: served stale with one reload started, which the next waiter
+    // to give up does not repeat.
+    let mut w = var(10.0, 5.0, 0.0, 0.0);
+    let a = started(w.get(0.0));
+    assert_eq!(w.get(0.0), GetDecision::Join(a));
+    w.set(1.0);
+    let reload = match w.abandon(a, 14.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a stale value and a reload, got {d:?}"),
+    };
+    assert_ne!(reload, a);
+    assert_eq!(w.abandon(a, 14.0), GetDecision::Stale);
+    assert_eq!(w.stats().stale_served, 2);
+    assert_eq!(w.stats().loads, 2);
 }

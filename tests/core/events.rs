@@ -192,8 +192,8 @@ impl Run {
                 let Some(i) = self.outstanding(pick) else {
                     return Ok(());
                 };
-                let got = self.var.abandon(self.ids[i]);
-                let want = self.model.abandon(i);
+                let got = self.var.abandon(self.ids[i], self.now);
+                let want = self.model.abandon(i, self.now);
                 self.log.push(format!("  load {} -> {got:?}", self.ids[i]));
                 self.check_decision(got, want)?;
             }

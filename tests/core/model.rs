@@ -130,16 +130,26 @@ impl Model {
 
     pub fn get(&mut self, now: f64) -> Expect {
         let g = self.tick();
+        self.ask(g, now, true)
+    }
+
+    /// A caller asking at `now`; `first`: its own get() (a hit or a miss), else a waiter that gave
+    /// up on its load asking again, counted already.
+    fn ask(&mut self, g: u64, now: f64, first: bool) -> Expect {
         let p = self.policy;
         if let Some(age) = self.age(now) {
             // Fresh for `ttl` ms after it was stored.
             if age < p.ttl {
-                self.stats.hits += 1;
+                if first {
+                    self.stats.hits += 1;
+                }
                 return Expect::Hit;
             }
             // Then, for `staleWhileRevalidate` ms, served stale with exactly one reload running.
             if age < p.ttl + p.swr {
-                self.stats.misses += 1;
+                if first {
+                    self.stats.misses += 1;
+                }
                 self.stats.stale_served += 1;
                 if self.joinable().is_some() {
                     return Expect::Stale;
@@ -148,7 +158,9 @@ impl Model {
                 return Expect::StaleRevalidate;
             }
         }
-        self.stats.misses += 1;
+        if first {
+            self.stats.misses += 1;
+        }
         self.join_or_start(g)
     }
 
@@ -200,11 +212,12 @@ impl Model {
         }
     }
 
-    /// A waiter of load `i` gave up on it and takes over: joins another runner's load or starts one.
-    pub fn abandon(&mut self, i: usize) -> Expect {
+    /// A waiter of load `i` gave up on it at `now` and asks again, as a get() would: a value
+    /// stored meanwhile if it may be served, else another runner's load, else a new one.
+    pub fn abandon(&mut self, i: usize, now: f64) -> Expect {
         let g = self.tick();
         self.loads[i].abandoned = true;
-        self.join_or_start(g)
+        self.ask(g, now, false)
     }
 
     pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {

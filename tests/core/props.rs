@@ -107,6 +107,26 @@ impl Witness {
         Ok(())
     }
 
+    /// Checks what a caller was answered (by `get()`, or by `abandon()` when it gave up on a load)
+    /// given whether a value was stored before.
+    fn answered(&mut self, d: GetDecision, had_value: bool) -> Result<(), TestCaseError> {
+        match d {
+            GetDecision::Hit => prop_assert!(had_value, "hit without a value"),
+            GetDecision::Stale => {
+                prop_assert!(had_value && self.joinable.len() == 1, "stale: {d:?}");
+                self.counts.stale_served = self.counts.stale_served.saturating_add(1);
+            }
+            GetDecision::StaleRevalidate(id) => {
+                prop_assert!(had_value, "stale-revalidate without a value");
+                self.counts.stale_served = self.counts.stale_served.saturating_add(1);
+                self.began(id)?;
+            }
+            GetDecision::Join(id) => self.joined(id)?,
+            GetDecision::Start(id) => self.began(id)?,
+        }
+        Ok(())
+    }
+
     fn pick(&self, pick: usize) -> Option<LoadId> {
         let n = self.open.len();
         (n > 0).then(|| *self.open.keys().nth(pick % n).expect("in range"))
@@ -125,20 +145,7 @@ impl Witness {
                 } else {
                     self.counts.misses += 1;
                 }
-                match d {
-                    GetDecision::Hit => prop_assert!(had_value, "hit without a value"),
-                    GetDecision::Stale => {
-                        prop_assert!(had_value && self.joinable.len() == 1, "stale: {d:?}");
-                        self.counts.stale_served = self.counts.stale_served.saturating_add(1);
-                    }
-                    GetDecision::StaleRevalidate(id) => {
-                        prop_assert!(had_value, "stale-revalidate without a value");
-                        self.counts.stale_served = self.counts.stale_served.saturating_add(1);
-                        self.began(id)?;
-                    }
-                    GetDecision::Join(id) => self.joined(id)?,
-                    GetDecision::Start(id) => self.began(id)?,
-                }
+                self.answered(d, had_value)?;
             }
             Event::Loaded(pick) => {
                 let Some(id) = self.pick(pick) else {
@@ -194,11 +201,9 @@ impl Witness {
                     return Ok(());
                 };
                 self.joinable.remove(&id);
-                match self.var.abandon(id) {
-                    GetDecision::Join(j) => self.joined(j)?,
-                    GetDecision::Start(j) => self.began(j)?,
-                    d => prop_assert!(false, "abandon decided {d:?}"),
-                }
+                // Answered as a get() is, without counting a second hit or miss.
+                let d = self.var.abandon(id, self.now);
+                self.answered(d, had_value)?;
             }
             Event::Invalidate => match self.var.invalidate(self.now) {
                 InvalidateDecision::Invalidated => {

@@ -138,6 +138,26 @@ const CASES = [
       return `${detail}, loads 2, origin fetches ${origin.hits}`;
     },
   },
+  {
+    date: "2024-01-01",
+    registration: "off",
+    name: "3. (guard alone) old date: joiners that give up after set() stored a value are served it, no second load",
+    async run(call, origin) {
+      const before = await call("/stats?var=data");
+      const leader = await call("/get?var=data&mode=detach");
+      check(leader.ok && leader.detached, `leader did not answer at once: ${JSON.stringify(leader)}`);
+      const pending = Promise.all(Array.from({ length: JOINERS }, () => call("/get?var=data", TIMEOUT + DELAY + SLACK)));
+      await new Promise((resolve) => setTimeout(resolve, DELAY / 3)); // joined, well before their deadline
+      check((await call("/set?var=data")).ok, "set() failed");
+      const joiners = await pending;
+      const loads = (await call("/stats?var=data")).loads - before.loads;
+      const detail = allValued(joiners, TIMEOUT + DELAY + SLACK);
+      check(JSON.stringify(joiners[0].value) === JSON.stringify({ set: true }), `joiners got ${show(joiners[0])}, not the value set() stored`);
+      // The leader's own fetch dies with its request (workerd cancels it), so the origin may see none.
+      check(loads === 1 && origin.hits <= 1, `loads ${loads}, origin fetches ${origin.hits}: a takeover loaded although a fresh value was stored`);
+      return `${detail}, loads 1 (the leader's), origin fetches ${origin.hits}`;
+    },
+  },
   ...["2025-09-01", "2024-01-01"].map((date) => ({
     date,
     registration: "off",

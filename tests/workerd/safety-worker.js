@@ -5,6 +5,7 @@
 //                           → { ok: true, value } or { ok: false, error: { name, message } }
 //   GET /reset?registration=on|off   invalidates every var; `off` switches off the entry's own
 //                           waitUntil registration of loads, leaving the joiners' guard alone
+//   GET /set?var=V          → stores { set: true } with set()
 //   GET /stats?var=V        → stats() and state
 import { GLOBAL_CACHE } from "simple-memory-cache";
 // The package's internal platform switches, from the bundle its entry imports (the same module
@@ -45,6 +46,11 @@ export default {
         configurePlatform({ waitUntil: param("registration", "on") === "off" ? null : entryWaitUntil });
         GLOBAL_CACHE.invalidateAll();
         return Response.json({ ok: true });
+      case "/set": {
+        const v = cachedVar(param("var", "data"), env);
+        v.set({ set: true });
+        return Response.json({ ok: true });
+      }
       case "/stats": {
         const v = cachedVar(param("var", "data"), env);
         return Response.json({ ...v.stats(), state: v.state });
