@@ -12,12 +12,13 @@
 // opens. The entry is bundled by tests/workerd/launch.mjs's bundleWorker (package `workerd`
 // condition, `.wasm` imports as compiled modules).
 
-import { readdir, readFile, readlink, mkdtemp } from "node:fs/promises";
+import { readdir, readFile, readlink, mkdtemp, rm } from "node:fs/promises";
 import { realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleWorker } from "../workerd/launch.mjs";
+import { getJson } from "./support.mjs";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -86,6 +87,35 @@ export async function startIsolate({ entry, persistRoot, kv = [], bindings = {},
       await mf.dispose();
       process.off("exit", cleanup);
       cleanup();
+    },
+  };
+}
+
+/**
+ * Isolates of `tier-worker.js` (tier "kv" or "cache", every var's `ttl`, loading from `origin`)
+ * on one fresh persistence directory. `start()` launches one more and returns it with
+ * `call(path)` (its JSON answer) and `get(var)`, `stats(var)` (var "cfg" by default); `stop()`
+ * stops them all and removes the directory.
+ */
+export async function tierIsolates({ tier, ttl, origin }) {
+  const persistRoot = await mkdtemp(join(tmpdir(), `smc-${tier}-`));
+  const isolates = [];
+  const q = (v) => `?var=${encodeURIComponent(v)}`;
+  return {
+    async start() {
+      const isolate = await startIsolate({
+        entry: join(ROOT, "tests/shared/tier-worker.js"),
+        persistRoot,
+        kv: tier === "kv" ? ["KV"] : [],
+        bindings: { TIER: tier, TTL: String(ttl), ORIGIN: origin.url },
+      });
+      isolates.push(isolate);
+      const call = (path) => getJson(isolate.url + path);
+      return { ...isolate, call, get: (v = "cfg") => call(`/get${q(v)}`), stats: (v = "cfg") => call(`/stats${q(v)}`) };
+    },
+    async stop() {
+      for (const isolate of isolates) await isolate.stop();
+      await rm(persistRoot, { recursive: true, force: true });
     },
   };
 }

@@ -1,27 +1,7 @@
 // What the shared-tier scripts have in common: a counting local origin, named steps that print
 // `ok`/`FAIL` lines and the closing `<label>: N passed, N failed` line, and bounded polling.
 
-import http from "node:http";
-
-/** A local origin answering `{ version }` (settable) and counting its requests; `delay` ms each. */
-export async function startOrigin({ delay = 0 } = {}) {
-  const origin = { hits: 0, version: 1 };
-  const server = http.createServer((req, res) => {
-    origin.hits++;
-    const body = JSON.stringify({ version: origin.version });
-    setTimeout(() => {
-      res.setHeader("content-type", "application/json");
-      res.end(body);
-    }, delay);
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin.url = `http://127.0.0.1:${server.address().port}/`;
-  origin.close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(resolve));
-  };
-  return origin;
-}
+export { startOrigin } from "../support/counting-origin.mjs";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,31 +3,19 @@
 // sharing one persistence directory play two isolates of one data center. (Plain workerd without
 // a cache service stores nothing: see workers-outage.mjs.)   Usage: node tests/shared/workers-cache.mjs
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startIsolate } from "./isolate.mjs";
-import { check, getJson, sleep, startOrigin, steps, until } from "./support.mjs";
+import { tierIsolates } from "./isolate.mjs";
+import { check, sleep, startOrigin, steps, until } from "./support.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const TTL = 3000; // every var's ttl, ms: the entries' max-age is 3 s
 const GAP = 1200; // between A's first load and its forced refresh
 
 const origin = await startOrigin();
-const persistRoot = await mkdtemp(join(tmpdir(), "smc-cache-"));
-const isolates = [];
-const start = async () => {
-  const isolate = await startIsolate({ entry: join(HERE, "tier-worker.js"), persistRoot, bindings: { TIER: "cache", TTL: String(TTL), ORIGIN: origin.url } });
-  isolates.push(isolate);
-  const call = (path) => getJson(isolate.url + path);
-  return { ...isolate, call, get: () => call("/get"), stats: () => call("/stats") };
-};
+const tier = await tierIsolates({ tier: "cache", ttl: TTL, origin });
 const entryText = async (isolate) => (await isolate.call("/tier")).text;
 const { step, finish } = steps("workers-cache");
 
 try {
-  const a = await start();
+  const a = await tier.start();
   let firstAnswer;
   await step("isolate A, cold: 1 origin fetch, and the value is put in caches.default as {t, v}", async () => {
     const r = await a.get();
@@ -39,7 +27,7 @@ try {
     check(e.v.version === 1 && e.t <= firstAnswer, `cached entry ${JSON.stringify(e)}`);
   });
 
-  const b = await start();
+  const b = await tier.start();
   await step("isolate B (a second workerd process on the same cache directory), cold start → 0 origin fetches, same value", async () => {
     check(a.workerdPid && b.workerdPid && a.workerdPid !== b.workerdPid, `workerd pids A ${a.workerdPid}, B ${b.workerdPid}`);
     const r = await b.get();
@@ -81,8 +69,7 @@ try {
     throw error;
   });
 } finally {
-  for (const isolate of isolates) await isolate.stop();
+  await tier.stop();
   await origin.close();
-  await rm(persistRoot, { recursive: true, force: true });
 }
 finish();

@@ -5,31 +5,19 @@
 // unchanged value stays shared past its ttl, that a real KV failure never fails a get(), and the
 // keys' expirations.   Usage: node tests/shared/workers-kv.mjs
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startIsolate } from "./isolate.mjs";
-import { check, getJson, sleep, startOrigin, steps, until } from "./support.mjs";
+import { tierIsolates } from "./isolate.mjs";
+import { check, sleep, startOrigin, steps, until } from "./support.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const TTL = 4000; // every var's ttl, ms
 const GAP = 1500; // between A's first load and its forced refresh, so their entries' ages differ
 
 const origin = await startOrigin();
-const persistRoot = await mkdtemp(join(tmpdir(), "smc-kv-"));
-const isolates = [];
-const start = async () => {
-  const isolate = await startIsolate({ entry: join(HERE, "tier-worker.js"), persistRoot, kv: ["KV"], bindings: { TIER: "kv", TTL: String(TTL), ORIGIN: origin.url } });
-  isolates.push(isolate);
-  const call = (path) => getJson(isolate.url + path);
-  return { ...isolate, call, get: (v = "cfg") => call(`/get?var=${encodeURIComponent(v)}`), stats: (v = "cfg") => call(`/stats?var=${encodeURIComponent(v)}`) };
-};
+const tier = await tierIsolates({ tier: "kv", ttl: TTL, origin });
 const entry = async (isolate) => JSON.parse((await isolate.call("/tier")).text);
 const { step, finish } = steps("workers-kv");
 
 try {
-  const a = await start();
+  const a = await tier.start();
   let firstAnswer;
   await step("isolate A, cold: 1 origin fetch, and the value is written behind to KV as {t, v}", async () => {
     const r = await a.get();
@@ -53,7 +41,7 @@ try {
     return `expires in ${inS.toFixed(1)} s`;
   });
 
-  const b = await start();
+  const b = await tier.start();
   await step("THE POINT: isolate B (a second workerd process on the same KV directory), cold start → 0 origin fetches, same value", async () => {
     check(a.workerdPid && b.workerdPid && a.workerdPid !== b.workerdPid, `workerd pids A ${a.workerdPid}, B ${b.workerdPid}`);
     const r = await b.get();
@@ -87,7 +75,7 @@ try {
 
   await step("10 more invalidate() on A never touch the tier: isolate C, cold → version 2 from KV, 0 origin fetches", async () => {
     for (let i = 0; i < 10; i++) await a.call("/invalidate");
-    const c = await start();
+    const c = await tier.start();
     const r = await c.get();
     check(r.ok && r.value.version === 2, `C got ${JSON.stringify(r)}`);
     check(origin.hits === 2, `origin fetches ${origin.hits}`);
@@ -138,8 +126,7 @@ try {
     throw error;
   });
 } finally {
-  for (const isolate of isolates) await isolate.stop();
+  await tier.stop();
   await origin.close();
-  await rm(persistRoot, { recursive: true, force: true });
 }
 finish();

@@ -1,13 +1,13 @@
-// Issue 3, "Request-safe single-flight on workerd": the five cases in real local workerd, with a
+// Issue 3, "Request-safe single-flight on workerd": the cases in real local workerd, with a
 // loader that fetch()es a slow local origin (safety-worker.js). Cases marked "guard alone" switch
 // off the entry's waitUntil registration of loads, to show the joiners' bounded wait and takeover
 // (CachedVar#join) also hold on their own. Prints a line per case, last
 // `workerd: N passed, N failed`; exits non-zero on any failure.   Usage: node tests/workerd/request-safety.mjs
 
-import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { JOIN_BOUND_MS } from "../../pkg/lib/cached-var.js";
+import { startOrigin } from "../support/counting-origin.mjs";
 import { startWorker } from "./launch.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -15,26 +15,6 @@ const DELAY = 300; // the origin's answer time
 const TIMEOUT = 2000; // the `data` var's timeout (safety-worker.js)
 const SLACK = 1000;
 const JOINERS = 5;
-
-// The slow origin: counts requests and answers each after DELAY ms with `{ n }`, n its count.
-async function startOrigin() {
-  const origin = { hits: 0, answered: 0 };
-  const server = http.createServer((req, res) => {
-    const n = ++origin.hits;
-    setTimeout(() => {
-      origin.answered++;
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ n }));
-    }, DELAY);
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin.url = `http://127.0.0.1:${server.address().port}/`;
-  origin.close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(resolve));
-  };
-  return origin;
-}
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
@@ -189,7 +169,8 @@ const CASES = [
 
 let passed = 0;
 let failed = 0;
-const origin = await startOrigin();
+// The slow origin: answers each request after DELAY ms with `{ n }`, n its count.
+const origin = await startOrigin({ delay: DELAY, body: (n) => ({ n }) });
 const workers = new Map();
 try {
   for (const date of new Set(CASES.map((c) => c.date))) {
