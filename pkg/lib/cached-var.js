@@ -43,7 +43,7 @@ let owner = null;
  * cost a warm hit ~10 % and widened its spread between processes).
  */
 export class HitCounts {
-  hits = new Float64Array(8);
+  hits = new Float64Array(1);
 
   /** Makes room for var `id`. */
   reserve(id) {
