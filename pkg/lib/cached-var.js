@@ -39,8 +39,8 @@ let owner = null;
 /**
  * @internal The warm-hit counts of the vars of one machine, indexed by var id. A hit increments
  * an entry of this compact array rather than a field of its var: hits spread over many vars then
- * dirty a few cache lines instead of one per var (in Node 20, over 10,000 vars, the counter field
- * cost a warm hit ~10 % and widened its spread between processes).
+ * dirty a few cache lines instead of one per var (in Node 20, over 10,000 vars, a counter field
+ * in each var put a warm hit at 1.24-1.51x the memo across processes, this array at 1.26-1.35x).
  */
 export class HitCounts {
   hits = new Float64Array(1);
