@@ -4,7 +4,7 @@
 // field read, optionally a clock read, and a cached resolved promise.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { describe, mergeOptions, rangeError, readClock, DEFAULTS } from "./options.js";
+import { describe, mergeOptions, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
 import { SharedTier } from "./shared-tier.js";
 import { ensureStack } from "./stack.js";
@@ -122,7 +122,7 @@ export class CachedVar {
 
   constructor(name, options) {
     checkName(name);
-    const what = `CachedVar ${JSON.stringify(name)}`;
+    const what = varLabel(name);
     const base = owner === null ? DEFAULTS : owner.cache.defaults;
     const opts = mergeOptions(what, options, base);
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
@@ -151,7 +151,7 @@ export class CachedVar {
 
   // How messages name this var (made when needed: one string less per var).
   get #what() {
-    return `CachedVar ${JSON.stringify(this.name)}`;
+    return varLabel(this.name);
   }
 
   static #is(v) {
@@ -291,7 +291,7 @@ export class CachedVar {
   }
 
   #now() {
-    return readClock(this.#what, this.#clock);
+    return readClock(this.#clock, this.name);
   }
 
   // Resolves `value` for one caller: through the transform, and abandoned if its signal aborts.

@@ -3,7 +3,7 @@
 
 import { Machine } from "../glue/simple_memory_cache.js";
 import { CachedVar, createInCache, HitCounts } from "./cached-var.js";
-import { DEFAULTS, describe, mergeOptions, rangeError } from "./options.js";
+import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
 
 // Hits of a bounded cache are queued in JS and handed to the core in one call, before anything
@@ -27,8 +27,9 @@ function validate(merged, varDefaults) {
 export class MemoryCache {
   #vars = new Map();
   #byId = [];
+  // Made with the first var (nothing at import but this object: GLOBAL_CACHE is built then).
   #machine = null;
-  #counts = new HitCounts();
+  #counts = null;
   #touched = [];
   #maxEntries;
 
@@ -54,6 +55,7 @@ export class MemoryCache {
     }
     ensureStack();
     this.#machine ??= Machine.create(this.#maxEntries);
+    this.#counts ??= new HitCounts();
     v = createInCache(this, this.#machine, this.#counts, name, options);
     this.#vars.set(name, v);
     this.#byId.push(v);
@@ -61,11 +63,11 @@ export class MemoryCache {
   }
 
   #checkSame(v, options) {
-    const wanted = mergeOptions(`CachedVar ${JSON.stringify(v.name)}`, options, this.defaults);
+    const wanted = mergeOptions(varLabel(v.name), options, this.defaults);
     const differs = KEYS.filter((k) => !Object.is(wanted[k], v.options[k]));
     if (differs.length > 0) {
       throw new TypeError(
-        `CachedVar ${JSON.stringify(v.name)} already exists with other options (${differs.map((k) => `${k}: ${describe(v.options[k])}`).join(", ")}); pass the same options, or none, when looking it up again`,
+        `${varLabel(v.name)} already exists with other options (${differs.map((k) => `${k}: ${describe(v.options[k])}`).join(", ")}); pass the same options, or none, when looking it up again`,
       );
     }
   }

@@ -100,11 +100,19 @@ export function rangeError(what, code, options) {
   return new Ctor(`${what}: option ${option} ${rule}${got}`);
 }
 
-/** Reads the var's clock, which must return a finite number. */
-export function readClock(what, clock) {
+/** How messages name the var called `name`. */
+export function varLabel(name) {
+  return `CachedVar ${JSON.stringify(name)}`;
+}
+
+/**
+ * Reads the clock of the var called `name`, which must return a finite number (the var's label
+ * is built only for the error: this runs on every clock read outside the warm-hit fast path).
+ */
+export function readClock(clock, name) {
   const now = clock();
   if (typeof now !== "number" || !Number.isFinite(now)) {
-    throw new TypeError(`${what}: option clock must return a finite number of milliseconds, got ${describe(now)}`);
+    throw new TypeError(`${varLabel(name)}: option clock must return a finite number of milliseconds, got ${describe(now)}`);
   }
   return now;
 }
