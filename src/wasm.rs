@@ -84,10 +84,23 @@ impl Machine {
             == FailDecision::ServeStale
     }
 
-    /// A waiter gave up on `load` at `now`: the packed decision, as for `get` (a value stored
-    /// meanwhile, another waiter's load, or a new one).
-    pub fn abandon(&mut self, var: u32, load: f64, now: f64) -> f64 {
-        pack(self.cache.abandon(var, load as u64, now))
+    /// `callers` waiters gave up on `load` at `now`: the packed decision, as for `get` (a value
+    /// stored meanwhile, another waiter's load, or a new one).
+    pub fn abandon(&mut self, var: u32, load: f64, now: f64, callers: u32) -> f64 {
+        pack(
+            self.cache
+                .abandon(var, load as u64, now, u64::from(callers)),
+        )
+    }
+
+    /// Load `load` of `var` could not be started: it leaves no trace.
+    pub fn cancel(&mut self, var: u32, load: f64) {
+        self.cache.cancel(var, load as u64);
+    }
+
+    /// A `get()` of `var` refused before any decision: counted as a miss.
+    pub fn refused(&mut self, var: u32) {
+        self.cache.refused(var);
     }
 
     /// `invalidate()`: `true` if it took effect, `false` if skipped under cooldown.
@@ -113,6 +126,11 @@ impl Machine {
         self.cache
             .var(var)
             .map_or(f64::NEG_INFINITY, |v| v.fresh_until())
+    }
+
+    /// When the stored value was stored (`Infinity`: nothing stored).
+    pub fn stored_at(&self, var: u32) -> f64 {
+        self.cache.var(var).map_or(f64::INFINITY, |v| v.stored_at())
     }
 
     /// Vars whose values were evicted since the last call.

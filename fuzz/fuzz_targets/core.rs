@@ -290,7 +290,7 @@ impl Run {
             Event::Failed(_, _, w, to) => {
                 assert_eq!(c.failed(id, 1, now, w, to), FailDecision::Reject)
             }
-            Event::Abandon(..) => assert_eq!(c.abandon(id, 1, now), None),
+            Event::Abandon(..) => assert_eq!(c.abandon(id, 1, now, 1), None),
             Event::Invalidate(_) => assert_eq!(c.invalidate(id, now), None),
             Event::Set(_) => c.set(id, now),
             Event::Touch(_) => c.touch(id),
@@ -316,12 +316,12 @@ impl Run {
                 let Some((l, unissued)) = self.load_id(v, load) else {
                     return;
                 };
-                let got = self.cache.abandon(id, l, now).expect("a known var");
+                let got = self.cache.abandon(id, l, now, 1).expect("a known var");
                 if got == GetDecision::Hit {
                     assert!(had_value, "a takeover served a value that was not there");
                 }
                 let want = match self.model_index(v, l, unissued) {
-                    Some(i) => self.slots[v].model.as_mut().map(|m| m.abandon(i, now)),
+                    Some(i) => self.slots[v].model.as_mut().map(|m| m.abandon(i, now, 1)),
                     None => None,
                 };
                 self.decided(v, got, want);

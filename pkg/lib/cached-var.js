@@ -4,7 +4,7 @@
 // field read, optionally a clock read, and a cached resolved promise.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { describe, mergeOptions, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
+import { describe, mergeOptions, monotonicNow as realNow, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
 import { SharedTier } from "./shared-tier.js";
 import { ensureStack } from "./stack.js";
@@ -30,8 +30,11 @@ const START = 4;
 const STATES = ["empty", "loading", "fresh", "stale"];
 const noop = () => {};
 
-// On workerd, how long a caller waits on another request's load when the var has no timeout.
+// On workerd, how long after a load started its joiners stop waiting on it when the var has no
+// timeout (see CachedVar#armDeadline).
 export const JOIN_BOUND_MS = 10_000;
+// ... and how long past the bound: a load whose request is alive reports its own timeout first.
+const JOIN_GRACE_MS = 50;
 
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
@@ -70,11 +73,11 @@ function checkName(name) {
   }
 }
 
-// A clock reading is compared only if it is a number: anything else takes the slow path, whose
-// readClock() names the problem (here a Symbol would throw a bare "Cannot convert", a BigInt
-// would compare).
-function before(now, until) {
-  return typeof now === "number" && now < until;
+// Whether a clock reading lies in the core's freshness window `[from, until)`. A reading is
+// compared only if it is a number: anything else takes the slow path, whose readClock() names
+// the problem (here a Symbol would throw a bare "Cannot convert", a BigInt would compare).
+function within(now, from, until) {
+  return typeof now === "number" && from <= now && now < until;
 }
 
 function unpack(d) {
@@ -93,9 +96,11 @@ export class CachedVar {
   #bounded;
   #transform = null;
   #storage;
-  // The stored value (memory storage), its resolved promise (null: nothing stored) and until
-  // when it is fresh.
+  // The stored value (memory storage), its resolved promise (null: nothing stored), and the
+  // core's window in which it is fresh: `#freshFrom <= now < #freshUntil` (always, when
+  // `#freshUntil` is Infinity). Both are read from the core after every store, never computed.
   #hit = null;
+  #freshFrom = Infinity;
   #freshUntil = -Infinity;
   #clock;
   #value = undefined;
@@ -109,16 +114,15 @@ export class CachedVar {
   // The value the last effective invalidate() dropped: the stale-if-error answer and the
   // loader's `previous` until a new value is stored (the core decides when it may serve).
   #dropped = undefined;
-  // The load the core last told a get() on this empty var to join (or start): while nothing it
-  // weighs has changed — no value stored, no invalidate()/set(), that load still running and not
-  // abandoned — its answer to the next such get() is the same, so JS reuses it without crossing
-  // into wasm (a stampede's joiners cost what a memo's do). Cleared on every such change.
-  #joinable = null;
-  #fastJoins = 0;
-  // Running loads by id, or null while none runs (most vars, most of the time: an empty Map
-  // costs ~200 B per var).
+  // Running loads by id (null while none runs: most vars, most of the time). A load stays here
+  // from the core's decision to start it until the core has been told how it ended — the one
+  // place where JS and the core must agree, and they change together (see #start, #settle).
   #loads = null;
-  #starting = false;
+  // Groups of callers waiting for a value (null while none waits). See #join.
+  #groups = null;
+  // Depth of this var's loader calls (and load set-up) running right now: a get() of this var
+  // made from inside one would wait for itself.
+  #starting = 0;
 
   constructor(name, options) {
     checkName(name);
@@ -192,7 +196,7 @@ export class CachedVar {
 
   /**
    * Resolves the value: the stored one while fresh, otherwise per the var's policy. Never
-   * throws; every problem is a rejection.
+   * throws; every problem is a rejection. Every call counts once as a hit or a miss.
    */
   get(options) {
     try {
@@ -204,7 +208,7 @@ export class CachedVar {
       }
       if (options === undefined && this.#transform === null && this.#storage === null) {
         const until = this.#freshUntil;
-        if (until === Infinity || (until !== -Infinity && before(this.#clock(), until))) {
+        if (until === Infinity || (until !== -Infinity && within(this.#clock(), this.#freshFrom, until))) {
           this.#counts.hits[this.#id]++;
           if (this.#bounded) this.#cache._touch(this.#id);
           return this.#hit;
@@ -212,13 +216,30 @@ export class CachedVar {
       }
       return this.#get(options);
     } catch (error) {
-      return Promise.reject(CachedVar.#is(this) ? error : new TypeError(`CachedVar get() was called on ${describe(this)}, not on a CachedVar: call it as v.get(), or pass () => v.get() where a callback is wanted`));
+      if (!CachedVar.#is(this)) {
+        return Promise.reject(new TypeError(`CachedVar get() was called on ${describe(this)}, not on a CachedVar: call it as v.get(), or pass () => v.get() where a callback is wanted`));
+      }
+      // Refused before the core decided anything (bad options, aborted signal, no loader, the
+      // own-var guard, a broken clock): still a get(), counted as a miss.
+      this.#refused();
+      return Promise.reject(error);
     }
   }
 
+  #refused() {
+    try {
+      ensureStack();
+      this.#machine.refused(this.#id);
+    } catch {
+      // Counting must never replace the caller's error.
+    }
+  }
+
+  // Everything that may throw comes before the core's decision; after it, nothing throws
+  // (#apply reports every failure as a rejection), so no decision is left half carried out.
   #get(options) {
     const { waitUntil, signal } = this.#getOptions(options);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) throw signal.reason;
     if (this.#storage !== null) {
       const v = this.#storage.get(this.name);
       if (v !== NO_VALUE_STORED) {
@@ -227,7 +248,7 @@ export class CachedVar {
       }
     } else if (this.#hit !== null) {
       const until = this.#freshUntil;
-      if (until === Infinity || this.#now() < until) {
+      if (until === Infinity || within(this.#now(), this.#freshFrom, until)) {
         this.#counts.hits[this.#id]++;
         if (this.#bounded) this.#cache._touch(this.#id);
         return this.#serve(this.#value, signal);
@@ -237,42 +258,53 @@ export class CachedVar {
       const why = this.#hit === null ? "nothing is stored" : "the stored value has expired";
       throw new Error(`${this.#what}: get() found no value to serve (${why}) and no loader is registered; call onFirstAccess(loader) first`);
     }
-    if (this.#starting) {
-      throw new Error(`${this.#what}: its loader called get() on the same var while starting; that load would wait for itself`);
-    }
-    if (this.#joinable !== null) {
-      this.#fastJoins++;
-      return this.#join(this.#joinable, signal, waitUntil);
+    if (this.#starting > 0) {
+      throw new Error(`${this.#what}: get() was called while this var's load was starting (from inside its loader, directly or through another var's loader); it would wait for itself`);
     }
     const now = this.#now();
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
     const [kind, id] = unpack(this.#machine.get(this.#id, now));
+    return this.#apply(kind, id, waitUntil, signal, null);
+  }
+
+  // Carries out a decision of the core for one caller (`group` null), or for a group of waiters
+  // that gave up on their load (workerd: see #takeOver). Never throws.
+  #apply(kind, id, waitUntil, signal, group) {
     switch (kind) {
       case HIT:
       case STALE:
-        return this.#serve(this.#value, signal);
+        return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
       case STALE_REVALIDATE:
-        this.#start(id, waitUntil);
-        return this.#serve(this.#value, signal);
-      case JOIN: {
-        const load = this.#loads?.get(id);
-        this.#rememberJoinable(load);
-        return this.#join(load, signal, waitUntil);
-      }
+        try {
+          this.#start(id, waitUntil);
+        } catch {
+          // The background reload could not start (#start told the core); the stale value is
+          // still what this caller may be served.
+        }
+        return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
+      case JOIN:
       case START: {
-        const load = this.#start(id, waitUntil);
-        if (!load.done) this.#rememberJoinable(load);
-        return this.#wait(load, signal);
+        let load = this.#loads?.get(id);
+        if (kind === START) {
+          try {
+            load = this.#start(id, waitUntil);
+          } catch (error) {
+            return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+          }
+        }
+        if (load === undefined) {
+          // Unreachable while #loads and the core agree; said plainly if they ever do not.
+          const error = new Error(`${this.#what}: internal error: the core named load ${id}, which is not running`);
+          return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+        }
+        return group === null ? this.#join(load, signal, waitUntil, kind === JOIN) : this.#regroup(group, load, kind === JOIN);
       }
-      default:
-        throw new Error(`${this.#what}: internal error: unknown decision ${kind}`);
+      default: {
+        const error = new Error(`${this.#what}: internal error: unknown decision ${kind}`);
+        return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+      }
     }
-  }
-
-  // Only for an empty var in memory storage: with a value stored, time decides (hit, stale).
-  #rememberJoinable(load) {
-    if (this.#hit === null && this.#storage === null) this.#joinable = load;
   }
 
   #getOptions(options) {
@@ -294,6 +326,22 @@ export class CachedVar {
     return readClock(this.#clock, this.name);
   }
 
+  // The clock for a load that settles: the reading, or NaN and the error when the clock fails
+  // (the core then stores nothing and serves nothing stale: it cannot time them).
+  #settleTime() {
+    try {
+      return { now: this.#now(), clockError: null };
+    } catch (error) {
+      return { now: NaN, clockError: error };
+    }
+  }
+
+  // Wall-clock milliseconds, for the shared tier's entries (other isolates read their age): the
+  // injected clock if there is one, else Date.now() (the default clock is monotonic).
+  #wall() {
+    return this.#clock === DEFAULTS.clock ? Date.now() : this.#now();
+  }
+
   // Resolves `value` for one caller: through the transform, and abandoned if its signal aborts.
   #serve(value, signal) {
     const fn = this.#transform;
@@ -301,134 +349,197 @@ export class CachedVar {
     return signal === undefined ? p : raceSignal(p, signal);
   }
 
-  // A caller waiting for `load`.
-  #wait(load, signal) {
-    load.waiters++;
-    const fn = this.#transform;
-    const p = fn === null ? load.promise : load.promise.then(fn);
-    return signal === undefined ? p : raceSignal(p, signal, () => leave(load));
-  }
-
-  // A caller joining a load another caller started. Elsewhere that is plain single-flight. On
-  // workerd the load may belong to another request, which can end before the load settles; the
-  // joiner then either sees workerd's "request that has since ended" rejection or (older
-  // compatibility dates) never hears back. So the joiner bounds its wait in its own request and,
-  // on either signal, takes over (see #guarded).
-  #join(load, signal, waitUntil) {
-    if (!platform.guardJoins) return this.#wait(load, signal);
-    const fn = this.#transform;
-    const waiter = { load: null };
-    const guarded = this.#guarded(load, waitUntil, waiter);
-    const p = fn === null ? guarded : guarded.then(fn);
-    return signal === undefined ? p : raceSignal(p, signal, () => leave(waiter.load));
-  }
-
-  // The value of `load` for a joiner, or — if its wait runs past the bound (the var's timeout,
-  // or JOIN_BOUND_MS) or workerd says the load's request ended — what the core hands it instead
-  // (see #takeOver).
-  #guarded(load, waitUntil, waiter) {
-    load.waiters++;
-    waiter.load = load;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const takeOver = () => {
-        if (settled) return;
-        settled = true;
-        leave(load);
-        waiter.load = null;
-        // The abandoned load can no longer be joined; forget it even if it never settles.
-        this.#forget(load);
-        if (this.#joinable === load) this.#joinable = null;
-        try {
-          resolve(this.#takeOver(load, waitUntil, waiter));
-        } catch (error) {
-          reject(error);
-        }
-      };
-      this.#joinDeadline(load).then(takeOver);
-      load.promise.then(
-        (v) => {
-          settled = true;
-          resolve(v);
-        },
-        (error) => {
-          if (load.done) {
-            settled = true;
-            reject(error);
-          } else takeOver();
-        },
-      );
-    });
-  }
-
-  // What a joiner that gave up on `load` gets instead, as the core decides (as for a get(), the raw
-  // value: the caller's transform is applied after): a value stored meanwhile, another joiner's
-  // takeover (joined under the same guard), or a load it starts in its own request.
-  #takeOver(load, waitUntil, waiter) {
-    const now = this.#now();
-    // (No ensureStack(): this runs from a timer or a rejection callback, on a fresh stack.)
-    if (this.#bounded) this.#cache._flushTouches();
-    const [kind, id] = unpack(this.#machine.abandon(this.#id, load.id, now));
-    switch (kind) {
-      case HIT:
-      case STALE:
-        return this.#value;
-      case STALE_REVALIDATE:
-        this.#start(id, waitUntil);
-        return this.#value;
-      case JOIN:
-        return this.#guarded(this.#loads?.get(id), waitUntil, waiter);
-      case START:
-        return this.#start(id, waitUntil).promise;
-      default:
-        throw new Error(`${this.#what}: internal error: unknown decision ${kind}`);
+  // One caller waits for a value, with `load` deciding its fate if no other load stores first.
+  //
+  // Callers wait in groups. A group hears the loads that were running when it began waiting and
+  // those it later joins or starts (`hears`): the first of them to store a value serves it;
+  // otherwise its own load's outcome does (value, stale value or error). Callers without a
+  // signal share the group's promise (a stampede of 10,000 costs one promise); a caller with a
+  // signal has its own entry, removed when it aborts, so an aborted caller leaves nothing behind
+  // however long the load hangs. Elsewhere than on workerd, a group per load, settled directly
+  // by the load that ends its wait (#publish). On workerd a promise must be settled by the
+  // request that created it (on older compatibility dates a continuation resumed from another
+  // request never runs), and a waiting request must own a pending timer or it is cancelled as
+  // hung: so a group per load per synchronous run (one request), which hears outcomes through
+  // reactions it registers itself on the loads' `outcome` promises (#listen) — which is why a
+  // group hears only the loads it knew of — and bounds its wait with a timer of its own (see
+  // #takeOver).
+  #join(load, signal, waitUntil, joined) {
+    let g = load.group;
+    if (g === undefined || g.done || g.load !== load) {
+      g = this.#newGroup(load, waitUntil, joined);
+      load.group = g;
+      if (platform.guardJoins) {
+        queueMicrotask(() => {
+          if (load.group === g) load.group = undefined;
+        });
+      }
     }
+    load.waiters++;
+    const fn = this.#transform;
+    if (signal === undefined) {
+      g.shared++;
+      return fn === null ? g.promise : g.promise.then(fn);
+    }
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject, signal, onAbort: null };
+      w.onAbort = () => {
+        if (!g.own.delete(w)) return;
+        g.load.waiters--;
+        reject(signal.reason);
+        if (g.shared === 0 && g.own.size === 0) this.#retire(g);
+      };
+      signal.addEventListener("abort", w.onAbort, { once: true });
+      g.own.add(w);
+    }).then(fn ?? undefined);
   }
 
-  // When the joiners of `load` stop waiting. Joiners in one synchronous run share one timer (they
-  // are in one request, and workerd allows 10 000 active timers per request); the next run's
-  // joiners get their own, set in their own request. Cleared when the load settles.
-  #joinDeadline(load) {
-    if (load.deadline !== undefined) return load.deadline;
-    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
-    let timer;
-    const deadline = new Promise((expire) => {
-      timer = setTimeout(expire, bound);
-    });
-    const clear = () => clearTimeout(timer);
-    load.promise.then(clear, clear);
-    load.deadline = deadline;
-    queueMicrotask(() => {
-      if (load.deadline === deadline) load.deadline = undefined;
-    });
-    return deadline;
-  }
-
-  // Starts load `id`: calls the loader with its context, arms the timeout, and settles the
-  // load's shared promise through the core's decision.
-  #start(id, waitUntil) {
+  // `joined`: the first caller joined a load another caller started (on workerd, maybe another
+  // request: the group bounds its wait); else it started the load in its own request.
+  #newGroup(load, waitUntil, joined) {
     let resolve;
     let reject;
     const promise = new Promise((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    // `at`: when the value was stored, if it came from the shared tier (else: when it arrives).
-    // `controller` is made only when the loader reads `ctx.signal` (Node's AbortController costs
-    // ~2 µs, half of an invalidate-and-reload cycle); `deadline`: see #joinDeadline.
-    const load = { id, promise, resolve, reject, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil, deadline: undefined };
-    (this.#loads ??= new Map()).set(id, load);
-    const timeout = this.#options.timeout;
-    if (timeout !== Infinity) {
-      load.timer = setTimeout(() => {
-        const error = new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError");
-        this.#fail(load, error, true);
-      }, timeout);
-    }
-    const previous = this.#storage === null ? this.#stale() : this.#fromStorage();
-    let result;
-    this.#starting = true;
+    // A group whose callers all have signals never hands its promise out.
+    promise.catch(noop);
+    const g = { load, promise, resolve, reject, shared: 0, own: new Set(), hears: new Set(), done: false, timer: undefined, waitUntil };
+    (this.#groups ??= new Set()).add(g);
+    for (const running of this.#loads.values()) this.#listen(g, running);
+    if (platform.guardJoins && joined) this.#armDeadline(g);
+    return g;
+  }
+
+  // `g` hears how `load` ends: on workerd, in its own request.
+  #listen(g, load) {
+    g.hears.add(load);
+    if (!platform.guardJoins) return;
+    load.outcome.then(
+      (outcome) => this.#heard(g, load, outcome),
+      // "This promise was created by a request that has since ended": for the load `g` waits
+      // on, nobody will settle it: take over. (For another load: nothing to lose.)
+      () => {
+        if (!g.done && g.load === load) this.#takeOver(g);
+      },
+    );
+  }
+
+  // workerd: a load's outcome reached group `g`: a value some load stored serves every group;
+  // any other outcome only the group waiting on that load.
+  #heard(g, load, outcome) {
+    if (g.done) return;
+    if (outcome.stored || g.load === load) this.#settleGroup(g, outcome);
+  }
+
+  // workerd: `g` stops waiting on its load at the load's start + bound (its timeout, or
+  // JOIN_BOUND_MS): a load that outlives its bound may belong to a request that has ended
+  // without a word (older compatibility dates). Counted from the load's start, so a late joiner
+  // never gives up on a load still within its bound.
+  #armDeadline(g) {
+    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
+    const delay = Math.max(0, g.load.startedAt + bound + JOIN_GRACE_MS - realNow());
     try {
+      g.timer = setTimeout(() => this.#takeOver(g), delay);
+    } catch {
+      // No timers here (workerd outside a request): the group waits for its load alone.
+    }
+  }
+
+  // workerd: the callers of `g` give up on their load together, and are answered as a get()
+  // would be now — a value stored meanwhile, a load another group started, or a new one started
+  // in this request. They keep listening to the loads they heard of: whichever stores first
+  // serves them.
+  #takeOver(g) {
+    if (g.done) return;
+    clearTimeout(g.timer);
+    const { now, clockError } = this.#settleTime();
+    if (clockError !== null) return this.#settleGroup(g, { error: clockError });
+    const callers = g.shared + g.own.size;
+    // (No ensureStack(): this runs from a timer or a reaction, on a fresh stack.)
+    if (this.#bounded) this.#cache._flushTouches();
+    const [kind, id] = unpack(this.#machine.abandon(this.#id, g.load.id, now, callers));
+    this.#apply(kind, id, g.waitUntil, undefined, g);
+  }
+
+  // workerd: group `g` now waits on `load`, which it `joined` or started after a takeover.
+  #regroup(g, load, joined) {
+    const callers = g.shared + g.own.size;
+    g.load.waiters -= callers;
+    g.load = load;
+    load.waiters += callers;
+    this.#listen(g, load);
+    if (joined) this.#armDeadline(g);
+  }
+
+  // Ends the wait of every caller of `g`: `{ value }` or `{ error }`.
+  #settleGroup(g, outcome) {
+    if (g.done) return;
+    this.#retire(g);
+    g.load.waiters -= g.shared + g.own.size;
+    if ("error" in outcome) g.reject(outcome.error);
+    else g.resolve(outcome.value);
+    for (const w of g.own) {
+      try {
+        w.signal.removeEventListener("abort", w.onAbort);
+      } catch {
+        // A signal-like object whose removeEventListener throws: its caller is answered anyway.
+      }
+      if ("error" in outcome) w.reject(outcome.error);
+      else w.resolve(outcome.value);
+    }
+  }
+
+  #retire(g) {
+    g.done = true;
+    clearTimeout(g.timer);
+    this.#groups?.delete(g);
+    if (this.#groups?.size === 0) this.#groups = null;
+    if (g.load.group === g) g.load.group = undefined;
+  }
+
+  // Starts load `id`, which the core just decided: first everything that may fail without
+  // calling the loader (its timeout timer, registrations with waitUntil) — if any fails, the
+  // core is told the load never started and the error is thrown, naming the var — then the
+  // loader, whose outcome settles the load through the core (#loaded, #fail).
+  #start(id, waitUntil) {
+    let release;
+    const outcome = new Promise((resolve) => {
+      release = resolve;
+    });
+    // `outcome`: settled with how the load ended (`{ value, stored }` or `{ error }`); passed
+    // to waitUntil, and the promise workerd groups listen to. `at`: when the value was stored,
+    // if it came from the shared tier. `controller` is made only when the loader reads
+    // `ctx.signal` (Node's AbortController costs ~2 µs, half of an invalidate-and-reload cycle).
+    const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil, startedAt: realNow(), group: undefined };
+    (this.#loads ??= new Map()).set(id, load);
+    this.#starting++;
+    // The caller's own waitUntil comes last: what it throws is thrown unchanged (the runtime's
+    // refusals are explained).
+    let own = false;
+    try {
+      const timeout = this.#options.timeout;
+      if (timeout !== Infinity) {
+        load.timer = setTimeout(() => {
+          this.#fail(load, new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError"), true);
+        }, timeout);
+      }
+      if (platform.waitUntil !== null) platform.waitUntil(outcome);
+      own = true;
+      if (waitUntil !== undefined) waitUntil(outcome);
+    } catch (cause) {
+      this.#starting--;
+      clearTimeout(load.timer);
+      load.done = true;
+      this.#forget(load);
+      this.#machine.cancel(this.#id, id);
+      if (own) throw cause;
+      throw new Error(`${this.#what}: a load could not be started (${cause?.message ?? describe(cause)}); on Workers, call get() while handling a request, not at module scope`, { cause });
+    }
+    let result;
+    try {
+      const previous = this.#storage === null ? this.#stale() : this.#fromStorage();
       const ctx = {
         name: this.name,
         previous,
@@ -441,46 +552,49 @@ export class CachedVar {
     } catch (error) {
       result = Promise.reject(error);
     } finally {
-      this.#starting = false;
+      this.#starting--;
     }
     Promise.resolve(result).then(
       (value) => this.#loaded(load, value),
       (error) => this.#fail(load, error, false),
     );
-    const settled = promise.then(noop, noop);
-    if (platform.waitUntil !== null) platform.waitUntil(settled);
-    if (waitUntil !== undefined) waitUntil(settled);
     return load;
   }
 
-  // A cold or expired load first asks the shared tier; only a miss calls the loader.
+  // A cold or expired load first asks the shared tier; only a miss calls the loader (under the
+  // same own-var guard as a loader called at once).
   async #readThrough(load, ctx) {
-    const entry = await this.#tier.read(this.name, this.#now());
-    if (entry === undefined) return this.#loader(ctx);
-    load.at = entry.at;
+    const now = this.#now();
+    const wall = this.#wall();
+    const entry = await this.#tier.read(this.name, wall);
+    if (entry === undefined) {
+      this.#starting++;
+      try {
+        return this.#loader(ctx);
+      } finally {
+        this.#starting--;
+      }
+    }
+    // The entry's age in the tier's (wall) clock, carried over to this var's clock.
+    load.at = now - Math.max(0, wall - entry.at);
     return entry.value;
   }
 
   // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.
-  #writeBehind(load, value, now) {
-    const write = this.#tier.write(this.name, value, now);
-    if (write === undefined) return;
-    if (platform.waitUntil !== null) platform.waitUntil(write);
-    if (load.waitUntil !== undefined) load.waitUntil(write);
+  #writeBehind(load, value) {
+    try {
+      const write = this.#tier.write(this.name, value, this.#wall());
+      if (write === undefined) return;
+      if (platform.waitUntil !== null) platform.waitUntil(write);
+      if (load.waitUntil !== undefined) load.waitUntil(write);
+    } catch {
+      // The value is served and stored in memory; the tier counts its own errors.
+    }
   }
 
   #fromStorage() {
     const v = this.#storage.get(this.name);
     return v === NO_VALUE_STORED ? undefined : v;
-  }
-
-  #finish(load) {
-    if (load.done) return false;
-    load.done = true;
-    if (this.#joinable === load) this.#joinable = null;
-    clearTimeout(load.timer);
-    this.#forget(load);
-    return true;
   }
 
   #forget(load) {
@@ -497,54 +611,73 @@ export class CachedVar {
     );
   }
 
+  // Load `load` resolved with `value`. User code that may run here (a refusal check, a `then`
+  // getter of the value) runs first; then the core decides, JS records it, and the waiters hear.
   #loaded(load, value) {
+    if (load.done) return;
     const refusal = this.#refusal(value);
     if (refusal !== null) return this.#fail(load, refusal, false);
-    if (!this.#finish(load)) return;
-    try {
-      const now = this.#now();
-      if (this.#bounded) this.#cache._flushTouches();
-      if (this.#machine.loaded(this.#id, load.id, load.at ?? now)) {
-        this.#store(value);
-        if (this.#tier !== null && load.at === undefined) {
-          this.#forced = false;
-          this.#writeBehind(load, value, now);
-        }
+    const hit = this.#storage === null ? resolved(value) : null;
+    const { now, clockError } = this.#settleTime();
+    this.#end(load);
+    if (this.#bounded) this.#cache._flushTouches();
+    const stored = this.#machine.loaded(this.#id, load.id, clockError !== null ? NaN : (load.at ?? now));
+    if (clockError !== null) return this.#publish(load, { error: clockError });
+    if (stored && this.#storage !== null) {
+      try {
+        this.#storage.set(this.name, value);
+      } catch (error) {
+        return this.#publish(load, { error });
       }
-      load.resolve(value);
-    } catch (error) {
-      load.reject(error);
+    } else if (stored) {
+      this.#store(value, hit);
+    }
+    this.#publish(load, { value, stored: stored && this.#storage === null });
+    if (stored && this.#tier !== null && load.at === undefined) {
+      this.#forced = false;
+      this.#writeBehind(load, value);
     }
   }
 
+  // Load `load` failed (or timed out): the core decides between the stale value and the error.
   #fail(load, error, timedOut) {
-    if (!this.#finish(load)) return;
-    // A loader that reads ctx.signal only later must still find it aborted.
+    if (load.done) return;
+    const { now } = this.#settleTime();
+    this.#end(load);
+    const stale = this.#machine.failed(this.#id, load.id, now, load.waiters, timedOut);
+    this.#publish(load, stale ? { value: this.#stale() } : { error });
+    // A loader that reads ctx.signal only later must still find it aborted. Last: aborting
+    // runs the loader's abort listeners, which may call back into this var.
     if (timedOut) (load.controller ??= new AbortController()).abort(error);
-    let stale = false;
-    try {
-      stale = this.#machine.failed(this.#id, load.id, this.#now(), load.waiters, timedOut);
-    } catch {
-      // A broken clock cannot turn a failure into a success.
-    }
-    if (stale) load.resolve(this.#stale());
-    else load.reject(error);
   }
 
-  #store(value) {
-    if (this.#storage !== null) {
-      this.#storage.set(this.name, value);
-      return;
+  #end(load) {
+    load.done = true;
+    clearTimeout(load.timer);
+    this.#forget(load);
+  }
+
+  // How `load` ended, to everyone waiting: a stored value to every group that hears that load;
+  // anything else to the groups waiting on it. On workerd, groups hear it through `outcome`.
+  #publish(load, outcome) {
+    load.release(outcome);
+    if (platform.guardJoins || this.#groups === null) return;
+    const stored = outcome.stored === true;
+    for (const g of [...this.#groups]) {
+      if (g.load === load || (stored && g.hears.has(load))) this.#settleGroup(g, outcome);
+      else g.hears.delete(load);
     }
+  }
+
+  // Records a stored value (memory storage); `hit` is its resolved promise, made beforehand.
+  // No user code runs here.
+  #store(value, hit) {
     this.#value = value;
     this.#dropped = undefined;
-    this.#joinable = null;
-    this.#hit = Promise.resolve(value);
-    // A thenable stored by set() is resolved by each get(), which reports its failure; left
-    // unobserved here, that failure would be an unhandled rejection (fatal in Node, Deno, Bun).
-    this.#hit.catch(noop);
+    this.#hit = hit;
+    this.#freshFrom = this.#machine.stored_at(this.#id);
     this.#freshUntil = this.#machine.fresh_until(this.#id);
-    this.#forever = this.#freshUntil === Infinity && this.#transform === null ? this.#hit : null;
+    this.#forever = this.#freshUntil === Infinity && this.#transform === null ? hit : null;
     if (this.#bounded) this.#cache._dropEvicted();
   }
 
@@ -556,13 +689,13 @@ export class CachedVar {
   #drop() {
     this.#value = undefined;
     this.#hit = null;
+    this.#freshFrom = Infinity;
     this.#freshUntil = -Infinity;
     this.#forever = null;
   }
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
   _evicted() {
-    this.#joinable = null;
     this.#drop();
     this.#dropped = undefined;
   }
@@ -590,16 +723,24 @@ export class CachedVar {
     return this.#value;
   }
 
-  /** Stores `value` as if loaded now; a load already running can no longer overwrite it. */
+  /**
+   * Stores `value` as if loaded now; a load already running can no longer overwrite it (its
+   * waiters still get that load's value).
+   */
   set(value) {
     const refusal = this.#refusal(value);
     if (refusal !== null) throw refusal;
+    const hit = this.#storage === null ? resolved(value) : null;
     const now = this.#now();
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
+    if (this.#storage !== null) {
+      this.#storage.set(this.name, value);
+      this.#machine.set(this.#id, now);
+      return;
+    }
     this.#machine.set(this.#id, now);
-    this.#joinable = null;
-    this.#store(value);
+    this.#store(value, hit);
   }
 
   /**
@@ -617,7 +758,6 @@ export class CachedVar {
       this.#storage.set(this.name, NO_VALUE_STORED);
       return;
     }
-    this.#joinable = null;
     if (this.#hit !== null) this.#dropped = this.#value;
     this.#drop();
   }
@@ -626,26 +766,26 @@ export class CachedVar {
   stats() {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
-    const joins = this.#fastJoins;
-    const counts = { hits: hits + this.#counts.hits[this.#id], misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
+    const counts = { hits: hits + this.#counts.hits[this.#id], misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }
 
-// A waiter stops counting towards `load` (the count decides how many callers a stale-if-error
-// answer serves).
-function leave(load) {
-  if (load !== null && !load.done) load.waiters--;
+// `value`'s resolved promise, made before the core records the value: `Promise.resolve` reads a
+// `then` property, which may be a getter that runs user code. A thenable stored by set() is
+// resolved by each get(), which reports its failure; left unobserved here, that failure would be
+// an unhandled rejection (fatal in Node, Deno, Bun).
+function resolved(value) {
+  const p = Promise.resolve(value);
+  p.catch(noop);
+  return p;
 }
 
-// A caller's own AbortSignal ends its wait, not the load others share; `left` runs on abort.
-function raceSignal(p, signal, left = noop) {
+// A caller's own AbortSignal ends its wait, not what others wait for.
+function raceSignal(p, signal) {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      left();
-      reject(signal.reason);
-    };
+    const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(
       (v) => {

@@ -16,11 +16,18 @@ const CODE_RULES = [
   "cannot be combined with custom storage: the storage owns the value and its lifetime (only timeout applies)",
 ];
 
+/**
+ * Monotonic milliseconds: `performance.now()`, which never steps when the wall clock does (NTP,
+ * a resumed VM), so a step can neither stretch a value's freshness nor make the windows disagree
+ * on elapsed time. On workerd it is the request's frozen I/O time, like `Date.now()` there.
+ */
+export const monotonicNow = typeof performance === "object" && typeof performance?.now === "function" ? performance.now.bind(performance) : Date.now;
+
 /** Default values of every var option. */
 export const DEFAULTS = Object.freeze({
   storage: null,
   shared: null,
-  clock: Date.now,
+  clock: monotonicNow,
   ttl: Infinity,
   staleWhileRevalidate: 0,
   staleIfError: 0,

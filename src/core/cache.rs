@@ -160,12 +160,32 @@ impl Cache {
     }
 
     /// See [`Var::abandon`].
-    pub fn abandon(&mut self, id: VarId, load: LoadId, now: f64) -> Option<GetDecision> {
-        let d = self.entry(id)?.var.abandon(load, now);
+    pub fn abandon(
+        &mut self,
+        id: VarId,
+        load: LoadId,
+        now: f64,
+        callers: u64,
+    ) -> Option<GetDecision> {
+        let d = self.entry(id)?.var.abandon(load, now, callers);
         if d == GetDecision::Hit {
             self.touch(id);
         }
         Some(d)
+    }
+
+    /// See [`Var::cancel`].
+    pub fn cancel(&mut self, id: VarId, load: LoadId) {
+        if let Some(e) = self.entry(id) {
+            e.var.cancel(load);
+        }
+    }
+
+    /// See [`Var::refused`].
+    pub fn refused(&mut self, id: VarId) {
+        if let Some(e) = self.entry(id) {
+            e.var.refused();
+        }
     }
 
     /// See [`Var::invalidate`].

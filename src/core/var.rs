@@ -9,6 +9,13 @@
 //! last `invalidate()`/`set()` (`seq > floor`) and after the load or `set()` whose value is stored
 //! (`seq > stored.seq`). That one rule gives "a load that began before an invalidate never becomes
 //! the value" and "an older load finishing late never overwrites a newer value".
+//!
+//! Time: every window (ttl, staleWhileRevalidate, staleIfError, cooldown) is measured from a
+//! reading of the same clock, and a reading earlier than the window's start — a clock that
+//! stepped back — counts as past the window (as if unbounded time had passed), so no clock step
+//! ever extends a value's freshness, and all windows agree on it. A `ttl` of `Infinity` never
+//! expires. A time that is not a number (`NaN`: the JS layer's clock failed while a load
+//! settled) decides nothing: such a load stores nothing and its waiters are not served stale.
 
 use super::options::{Mode, Options};
 
@@ -151,6 +158,16 @@ impl Var {
             .map_or(f64::NEG_INFINITY, |s| s.at + self.opts.ttl)
     }
 
+    /// When (ms) the stored value was stored; `Infinity` when nothing is stored. It is fresh at
+    /// `now` iff `ttl` is `Infinity`, or `stored_at() <= now < fresh_until()`.
+    pub fn stored_at(&self) -> f64 {
+        self.stored.map_or(f64::INFINITY, |s| s.at)
+    }
+
+    fn fresh(&self, s: Stored, now: f64) -> bool {
+        self.opts.ttl == f64::INFINITY || (s.at <= now && now < s.at + self.opts.ttl)
+    }
+
     /// Whether a value is stored (in memory mode).
     pub fn has_value(&self) -> bool {
         self.stored.is_some()
@@ -158,25 +175,32 @@ impl Var {
 
     /// A caller asks for the value at time `now`.
     pub fn get(&mut self, now: f64) -> GetDecision {
-        self.answer(now, true)
+        self.answer(now, true, 1)
     }
 
-    /// What a caller gets at `now`. `first`: this is its `get()`, counted as a hit or a miss;
-    /// otherwise it was counted then, and only what it is served now (stale, joined) counts.
-    fn answer(&mut self, now: f64, first: bool) -> GetDecision {
+    /// A `get()` that was refused before anything was decided (its signal had already aborted,
+    /// no loader, a loader calling `get()` on its own var, a broken clock): counted as a miss, so
+    /// that every `get()` is a hit or a miss.
+    pub fn refused(&mut self) {
+        bump(&mut self.stats.misses);
+    }
+
+    /// What `callers` callers asking together get at `now`. `first`: this is their `get()`,
+    /// counted as a hit or a miss; otherwise it was counted then, and only what they are served
+    /// now (stale, joined) counts.
+    fn answer(&mut self, now: f64, first: bool, callers: u64) -> GetDecision {
         if let Some(s) = self.stored {
-            let expiry = s.at + self.opts.ttl;
-            if now < expiry {
+            if self.fresh(s, now) {
                 if first {
                     bump(&mut self.stats.hits);
                 }
                 return GetDecision::Hit;
             }
-            if now < expiry + self.opts.stale_while_revalidate {
+            if s.at <= now && now < s.at + self.opts.ttl + self.opts.stale_while_revalidate {
                 if first {
                     bump(&mut self.stats.misses);
                 }
-                bump(&mut self.stats.stale_served);
+                self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
                 return match self.joinable() {
                     Some(_) => GetDecision::Stale,
                     None => GetDecision::StaleRevalidate(self.start()),
@@ -188,7 +212,7 @@ impl Var {
         }
         match self.joinable() {
             Some(id) => {
-                bump(&mut self.stats.coalesced);
+                self.stats.coalesced = self.stats.coalesced.saturating_add(callers);
                 GetDecision::Join(id)
             }
             None => GetDecision::Start(self.start()),
@@ -198,13 +222,14 @@ impl Var {
     /// Load `id` resolved at `now`. Returns whether its value becomes the stored value (in
     /// per-caller mode: whether the caller should write it to its storage); its waiters get the
     /// value either way.
-    /// A load id this var never issued is ignored (`false`).
+    /// A load id this var never issued is ignored (`false`); so is a `now` that is not a number
+    /// (the load ends, nothing is stored: its value cannot be timed).
     pub fn loaded(&mut self, id: LoadId, now: f64) -> bool {
         if !self.issued(id) {
             return false;
         }
         self.finish(id);
-        if id <= self.floor {
+        if id <= self.floor || now.is_nan() {
             return false;
         }
         match self.opts.mode {
@@ -233,11 +258,12 @@ impl Var {
             bump(&mut self.stats.timeouts);
         }
         let sie = self.opts.stale_if_error;
-        let expired_at = match (self.stored, self.fallback) {
-            (Some(s), _) => Some(s.at + self.opts.ttl),
-            (None, fallback) => fallback,
+        // (since, expired at): the window opens at `since` and ends `sie` after the expiry.
+        let window = match (self.stored, self.fallback) {
+            (Some(s), _) => Some((s.at, s.at + self.opts.ttl)),
+            (None, fallback) => fallback.map(|e| (e, e)),
         };
-        let covered = sie > 0.0 && expired_at.is_some_and(|e| now < e + sie);
+        let covered = sie > 0.0 && window.is_some_and(|(since, e)| since <= now && now < e + sie);
         if covered {
             self.stats.stale_served = self.stats.stale_served.saturating_add(waiters);
             FailDecision::ServeStale
@@ -252,9 +278,22 @@ impl Var {
     /// a `get()` at `now` would be — a value stored meanwhile (by `set()` or a newer load) while
     /// fresh or within `staleWhileRevalidate`, else a load another such caller started, else a
     /// new one — without being counted again as a hit or a miss.
-    pub fn abandon(&mut self, id: LoadId, now: f64) -> GetDecision {
+    /// `callers` callers gave up together (they count that many times as served stale or
+    /// coalesced).
+    pub fn abandon(&mut self, id: LoadId, now: f64, callers: u64) -> GetDecision {
         self.finish(id);
-        self.answer(now, false)
+        self.answer(now, false, callers)
+    }
+
+    /// Load `id` could not be started (the JS layer failed to set it up before calling the
+    /// loader: e.g. workerd refuses timers outside a request): it leaves no trace — it is no
+    /// longer joinable and not counted as a load. A load id not issued is ignored.
+    pub fn cancel(&mut self, id: LoadId) {
+        if !self.issued(id) {
+            return;
+        }
+        self.finish(id);
+        self.stats.loads = self.stats.loads.saturating_sub(1);
     }
 
     fn issued(&self, id: LoadId) -> bool {
@@ -279,8 +318,10 @@ impl Var {
         }
         self.floor = self.next_seq();
         if let Some(s) = self.stored.take() {
+            // It counts as expired now, or at its own expiry if that came first; read before its
+            // store time (the clock stepped back), it is past every window and no fallback.
             let expiry = s.at + self.opts.ttl;
-            self.fallback = Some(if now < expiry { now } else { expiry });
+            self.fallback = (s.at <= now).then_some(if now < expiry { now } else { expiry });
         }
         self.cooldown_from = Some(now);
         InvalidateDecision::Invalidated
@@ -309,7 +350,7 @@ impl Var {
     /// The state a `get()` at `now` would find.
     pub fn state(&self, now: f64) -> State {
         match self.stored {
-            Some(s) if now < s.at + self.opts.ttl => State::Fresh,
+            Some(s) if self.fresh(s, now) => State::Fresh,
             Some(_) => State::Stale,
             None if self.joinable().is_some() => State::Loading,
             None => State::Empty,

@@ -169,7 +169,7 @@ impl Bounded {
                     .get(&v)
                     .and_then(|o| o.get(pick % o.len().max(1)).copied())
                     .unwrap_or(pick as LoadId);
-                let d = self.cache.abandon(v, load, now);
+                let d = self.cache.abandon(v, load, now, 1);
                 prop_assert_eq!(d.is_some(), known(v));
                 // Served a value stored meanwhile: a use, as a get() hit is.
                 if d == Some(GetDecision::Hit) {
@@ -269,7 +269,7 @@ proptest! {
                 Op::Get(v) => { cache.get(v, now); }
                 Op::Loaded { var, id, .. } => { cache.loaded(var, id, now); }
                 Op::Failed { var, pick, waiters } => { cache.failed(var, pick as LoadId, now, waiters, true); }
-                Op::Abandon(v, pick) => { cache.abandon(v, pick as LoadId, now); }
+                Op::Abandon(v, pick) => { cache.abandon(v, pick as LoadId, now, 1); }
                 Op::Invalidate(v) => { cache.invalidate(v, now); }
                 Op::Set(v) => cache.set(v, now),
                 Op::Touch(v) => cache.touch(v),
@@ -334,7 +334,7 @@ fn unknown_var_ids_are_answered_not_trapped() {
     let mut cache = Cache::new(3);
     let id = u32::MAX;
     assert_eq!(cache.get(id, 0.0), None);
-    assert_eq!(cache.abandon(id, 1, 0.0), None);
+    assert_eq!(cache.abandon(id, 1, 0.0, 1), None);
     assert_eq!(cache.invalidate(id, 0.0), None);
     assert!(!cache.loaded(id, 1, 0.0));
     assert_eq!(cache.failed(id, 1, 0.0, 9, true), FailDecision::Reject);

@@ -110,7 +110,7 @@ fn set_a_load_begun_before_it_never_stores() {
 fn ordering_an_older_load_finishing_late_never_overwrites_a_newer_value() {
     let mut v = var(10.0, 0.0, 0.0, 0.0);
     let a = started(v.get(0.0));
-    let b = started(v.abandon(a, 0.0));
+    let b = started(v.abandon(a, 0.0, 1));
     assert!(v.loaded(b, 5.0));
     assert!(!v.loaded(a, 6.0));
     assert_eq!(v.fresh_until(), 15.0);
@@ -262,8 +262,8 @@ fn abandon_a_waiter_takes_over_and_later_ones_join_its_load() {
     let a = started(v.get(0.0));
     assert_eq!(v.get(0.0), GetDecision::Join(a));
     assert_eq!(v.get(0.0), GetDecision::Join(a));
-    let b = started(v.abandon(a, 0.0));
-    assert_eq!(v.abandon(a, 0.0), GetDecision::Join(b));
+    let b = started(v.abandon(a, 0.0, 1));
+    assert_eq!(v.abandon(a, 0.0, 1), GetDecision::Join(b));
     assert_eq!(
         v.get(1.0),
         GetDecision::Join(b),
@@ -300,7 +300,12 @@ fn per_caller_every_get_loads_for_itself_and_nothing_is_stored_here() {
 fn non_finite_times_decide_without_trapping() {
     let mut v = var(10.0, 5.0, 5.0, 30.0);
     let a = started(v.get(f64::NAN));
-    assert!(v.loaded(a, f64::NAN));
+    assert!(
+        !v.loaded(a, f64::NAN),
+        "a load settled at an unknown time stores nothing"
+    );
+    assert_eq!(v.state(f64::NAN), State::Empty);
+    v.set(0.0);
     assert_eq!(v.state(f64::NAN), State::Stale, "NaN is never within ttl");
     let b = started(v.get(f64::INFINITY));
     assert_eq!(
@@ -380,7 +385,7 @@ fn abandon_serves_a_value_stored_meanwhile_instead_of_loading_again() {
     v.set(1.0);
     let before = v.stats();
     assert_eq!(
-        v.abandon(a, 2.0),
+        v.abandon(a, 2.0, 1),
         GetDecision::Hit,
         "fresh: served, no load"
     );
@@ -396,12 +401,60 @@ fn abandon_serves_a_value_stored_meanwhile_instead_of_loading_again() {
     let a = started(w.get(0.0));
     assert_eq!(w.get(0.0), GetDecision::Join(a));
     w.set(1.0);
-    let reload = match w.abandon(a, 14.0) {
+    let reload = match w.abandon(a, 14.0, 1) {
         GetDecision::StaleRevalidate(id) => id,
         d => panic!("expected a stale value and a reload, got {d:?}"),
     };
     assert_ne!(reload, a);
-    assert_eq!(w.abandon(a, 14.0), GetDecision::Stale);
+    assert_eq!(w.abandon(a, 14.0, 1), GetDecision::Stale);
     assert_eq!(w.stats().stale_served, 2);
     assert_eq!(w.stats().loads, 2);
+}
+
+#[test]
+fn a_clock_step_back_never_extends_freshness_and_every_window_agrees() {
+    // ttl 10, swr 5, sie 5, cooldown 30; stored at 100.
+    let mut v = var(10.0, 5.0, 5.0, 30.0);
+    let a = started(v.get(100.0));
+    assert!(v.loaded(a, 100.0));
+    assert_eq!(v.get(105.0), GetDecision::Hit);
+    // Stepped back before the store: past every window — not fresh, not stale-servable.
+    assert_eq!(v.state(99.0), State::Stale);
+    let b = started(v.get(99.0));
+    assert_eq!(
+        v.failed(b, 99.0, 1, false),
+        FailDecision::Reject,
+        "staleIfError does not cover a reading before the store"
+    );
+    // ... and the cooldown window is over too.
+    assert_eq!(v.invalidate(99.0), InvalidateDecision::Invalidated);
+    // A ttl of Infinity never expires, whatever the clock says.
+    let mut forever = var(f64::INFINITY, 0.0, 0.0, 0.0);
+    let c = started(forever.get(100.0));
+    assert!(forever.loaded(c, 100.0));
+    assert_eq!(forever.get(-5.0), GetDecision::Hit);
+    assert_eq!(forever.stored_at(), 100.0);
+}
+
+#[test]
+fn a_load_that_could_not_start_leaves_no_trace() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    v.cancel(a);
+    assert_eq!(v.state(0.0), State::Empty);
+    assert_eq!(v.stats().loads, 0);
+    let b = started(v.get(0.0));
+    assert_ne!(a, b, "the next get() starts a new load at once");
+    assert_eq!(v.get(0.0), GetDecision::Join(b));
+    v.cancel(999);
+    assert_eq!(v.stats().loads, 1, "an id never issued is ignored");
+}
+
+#[test]
+fn a_refused_get_counts_as_a_miss_and_changes_nothing_else() {
+    let mut v = var(10.0, 0.0, 0.0, 0.0);
+    v.refused();
+    let s = v.stats();
+    assert_eq!((s.hits, s.misses, s.loads), (0, 1, 0));
+    assert_eq!(v.state(0.0), State::Empty);
 }

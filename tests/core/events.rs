@@ -22,7 +22,12 @@ pub enum Event {
         waiters: u64,
         timed_out: bool,
     },
-    Abandon(usize),
+    /// Several waiters of a load give up on it together (workerd: one group of joiners).
+    Abandon(usize, u64),
+    /// A load that was just decided could not be started.
+    Cancel(usize),
+    /// A `get()` refused before any decision.
+    Refused,
     Invalidate,
     Set,
 }
@@ -92,7 +97,9 @@ pub fn exact_event() -> impl Strategy<Value = Event> {
         3 => (any::<usize>(), 0u64..4, any::<bool>()).prop_map(|(pick, waiters, timed_out)| {
             Event::Failed { pick, waiters, timed_out }
         }),
-        2 => any::<usize>().prop_map(Event::Abandon),
+        2 => (any::<usize>(), 1u64..4).prop_map(|(p, n)| Event::Abandon(p, n)),
+        1 => any::<usize>().prop_map(Event::Cancel),
+        1 => Just(Event::Refused),
         3 => Just(Event::Invalidate),
         2 => Just(Event::Set),
     ]
@@ -188,14 +195,25 @@ impl Run {
                 self.log.push(format!("  load {} -> {got:?}", self.ids[i]));
                 prop_assert_eq!(got, want, "failed({})", self.ids[i]);
             }
-            Event::Abandon(pick) => {
+            Event::Abandon(pick, callers) => {
                 let Some(i) = self.outstanding(pick) else {
                     return Ok(());
                 };
-                let got = self.var.abandon(self.ids[i], self.now);
-                let want = self.model.abandon(i, self.now);
+                let got = self.var.abandon(self.ids[i], self.now, callers);
+                let want = self.model.abandon(i, self.now, callers);
                 self.log.push(format!("  load {} -> {got:?}", self.ids[i]));
                 self.check_decision(got, want)?;
+            }
+            Event::Cancel(pick) => {
+                let Some(i) = self.outstanding(pick) else {
+                    return Ok(());
+                };
+                self.var.cancel(self.ids[i]);
+                self.model.cancel(i);
+            }
+            Event::Refused => {
+                self.var.refused();
+                self.model.refused();
             }
             Event::Invalidate => {
                 let got = self.var.invalidate(self.now);
@@ -265,7 +283,9 @@ pub fn wild_event() -> impl Strategy<Value = Event> {
         2 => (any::<usize>(), any::<u64>(), any::<bool>()).prop_map(|(pick, waiters, timed_out)| {
             Event::Failed { pick, waiters, timed_out }
         }),
-        1 => any::<usize>().prop_map(Event::Abandon),
+        1 => (any::<usize>(), any::<u64>()).prop_map(|(p, n)| Event::Abandon(p, n)),
+        1 => any::<usize>().prop_map(Event::Cancel),
+        1 => Just(Event::Refused),
         2 => Just(Event::Invalidate),
         1 => Just(Event::Set),
     ]

@@ -110,15 +110,34 @@ impl Model {
         self.stats.loads += 1;
     }
 
+    /// Time since the value was stored; a reading before it (the clock stepped back) counts as
+    /// unbounded time.
     fn age(&self, now: f64) -> Option<f64> {
-        self.value.map(|v| now - v.stored_at)
+        self.value.map(|v| since(v.stored_at, now))
+    }
+
+    fn fresh_at(&self, age: f64) -> bool {
+        self.policy.ttl == f64::INFINITY || age < self.policy.ttl
+    }
+
+    /// A get() refused before any decision: a miss.
+    pub fn refused(&mut self) {
+        self.tick();
+        self.stats.misses += 1;
+    }
+
+    /// Load `i` could not start: as if it never had.
+    pub fn cancel(&mut self, i: usize) {
+        self.tick();
+        self.loads[i].settled = true;
+        self.stats.loads -= 1;
     }
 
     /// Join the running load, or start one.
-    fn join_or_start(&mut self, g: u64) -> Expect {
+    fn join_or_start(&mut self, g: u64, callers: u64) -> Expect {
         match self.joinable() {
             Some(i) => {
-                self.stats.coalesced += 1;
+                self.stats.coalesced += callers;
                 Expect::Join(i)
             }
             None => {
@@ -130,16 +149,16 @@ impl Model {
 
     pub fn get(&mut self, now: f64) -> Expect {
         let g = self.tick();
-        self.ask(g, now, true)
+        self.ask(g, now, true, 1)
     }
 
     /// A caller asking at `now`; `first`: its own get() (a hit or a miss), else a waiter that gave
     /// up on its load asking again, counted already.
-    fn ask(&mut self, g: u64, now: f64, first: bool) -> Expect {
+    fn ask(&mut self, g: u64, now: f64, first: bool, callers: u64) -> Expect {
         let p = self.policy;
         if let Some(age) = self.age(now) {
             // Fresh for `ttl` ms after it was stored.
-            if age < p.ttl {
+            if self.fresh_at(age) {
                 if first {
                     self.stats.hits += 1;
                 }
@@ -150,7 +169,7 @@ impl Model {
                 if first {
                     self.stats.misses += 1;
                 }
-                self.stats.stale_served += 1;
+                self.stats.stale_served += callers;
                 if self.joinable().is_some() {
                     return Expect::Stale;
                 }
@@ -161,7 +180,7 @@ impl Model {
         if first {
             self.stats.misses += 1;
         }
-        self.join_or_start(g)
+        self.join_or_start(g, callers)
     }
 
     /// Load `i` resolved: does its value become the stored one?
@@ -171,6 +190,10 @@ impl Model {
         let began = self.loads[i].began;
         // A load that began before an invalidate()/set() never becomes the value ...
         if began < self.last_reset {
+            return false;
+        }
+        // ... nor does one whose settle time is unknown (the clock failed).
+        if now.is_nan() {
             return false;
         }
         // ... and an older load never overwrites a newer value.
@@ -202,7 +225,9 @@ impl Model {
         let covered = p.sie > 0.0
             && match self.age(now) {
                 Some(age) => age < p.ttl + p.sie,
-                None => self.dropped_expired_at.is_some_and(|e| now - e < p.sie),
+                None => self
+                    .dropped_expired_at
+                    .is_some_and(|e| since(e, now) < p.sie),
             };
         if covered {
             self.stats.stale_served += waiters;
@@ -214,10 +239,10 @@ impl Model {
 
     /// A waiter of load `i` gave up on it at `now` and asks again, as a get() would: a value
     /// stored meanwhile if it may be served, else another runner's load, else a new one.
-    pub fn abandon(&mut self, i: usize, now: f64) -> Expect {
+    pub fn abandon(&mut self, i: usize, now: f64, callers: u64) -> Expect {
         let g = self.tick();
         self.loads[i].abandoned = true;
-        self.ask(g, now, false)
+        self.ask(g, now, false, callers)
     }
 
     pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
@@ -232,13 +257,15 @@ impl Model {
         }
         self.last_reset = g;
         if let Some(v) = self.value.take() {
-            // It counts as expired now, or at its own expiry if that came first.
-            let fresh = now - v.stored_at < self.policy.ttl;
-            self.dropped_expired_at = Some(if fresh {
-                now
-            } else {
-                v.stored_at + self.policy.ttl
-            });
+            // It counts as expired now, or at its own expiry if that came first; read before it
+            // was stored (the clock stepped back), it is past every window: no fallback.
+            let age = since(v.stored_at, now);
+            let readable = v.stored_at <= now;
+            self.dropped_expired_at = match (readable, self.fresh_at(age)) {
+                (false, _) => None,
+                (true, true) => Some(now),
+                (true, false) => Some(v.stored_at + self.policy.ttl),
+            };
         }
         self.last_store_or_invalidate = Some(now);
         InvalidateDecision::Invalidated
@@ -259,7 +286,7 @@ impl Model {
 
     pub fn state(&self, now: f64) -> State {
         match self.age(now) {
-            Some(age) if age < self.policy.ttl => State::Fresh,
+            Some(age) if self.fresh_at(age) => State::Fresh,
             Some(_) => State::Stale,
             None if self.joinable().is_some() => State::Loading,
             None => State::Empty,
@@ -273,5 +300,14 @@ impl Model {
 
     pub fn has_value(&self) -> bool {
         self.value.is_some()
+    }
+}
+
+/// Time from `t` to `now`; a reading before `t` counts as unbounded time.
+fn since(t: f64, now: f64) -> f64 {
+    if now < t {
+        f64::INFINITY
+    } else {
+        now - t
     }
 }

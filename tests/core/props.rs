@@ -101,27 +101,32 @@ impl Witness {
         Ok(())
     }
 
-    fn joined(&mut self, id: LoadId) -> Result<(), TestCaseError> {
+    fn joined(&mut self, id: LoadId, callers: u64) -> Result<(), TestCaseError> {
         prop_assert_eq!(self.joinable.iter().copied().collect::<Vec<_>>(), vec![id]);
-        self.counts.coalesced += 1;
+        self.counts.coalesced = self.counts.coalesced.saturating_add(callers);
         Ok(())
     }
 
-    /// Checks what a caller was answered (by `get()`, or by `abandon()` when it gave up on a load)
-    /// given whether a value was stored before.
-    fn answered(&mut self, d: GetDecision, had_value: bool) -> Result<(), TestCaseError> {
+    /// Checks what `callers` callers were answered (by `get()`, or by `abandon()` when they gave
+    /// up on a load) given whether a value was stored before.
+    fn answered(
+        &mut self,
+        d: GetDecision,
+        had_value: bool,
+        callers: u64,
+    ) -> Result<(), TestCaseError> {
         match d {
             GetDecision::Hit => prop_assert!(had_value, "hit without a value"),
             GetDecision::Stale => {
                 prop_assert!(had_value && self.joinable.len() == 1, "stale: {d:?}");
-                self.counts.stale_served = self.counts.stale_served.saturating_add(1);
+                self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
             }
             GetDecision::StaleRevalidate(id) => {
                 prop_assert!(had_value, "stale-revalidate without a value");
-                self.counts.stale_served = self.counts.stale_served.saturating_add(1);
+                self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
                 self.began(id)?;
             }
-            GetDecision::Join(id) => self.joined(id)?,
+            GetDecision::Join(id) => self.joined(id, callers)?,
             GetDecision::Start(id) => self.began(id)?,
         }
         Ok(())
@@ -145,7 +150,7 @@ impl Witness {
                 } else {
                     self.counts.misses += 1;
                 }
-                self.answered(d, had_value)?;
+                self.answered(d, had_value, 1)?;
             }
             Event::Loaded(pick) => {
                 let Some(id) = self.pick(pick) else {
@@ -154,7 +159,8 @@ impl Witness {
                 let began = self.open.remove(&id).expect("open");
                 self.joinable.remove(&id);
                 let stored = self.var.loaded(id, self.now);
-                let after_reset = began > self.last_reset;
+                // A settle time that is not a number stores nothing.
+                let after_reset = began > self.last_reset && !self.now.is_nan();
                 let newest = self.stored.is_none_or(|o| began > o);
                 if self.shared {
                     prop_assert_eq!(
@@ -196,14 +202,27 @@ impl Witness {
                     self.counts.stale_served = self.counts.stale_served.saturating_add(waiters);
                 }
             }
-            Event::Abandon(pick) => {
+            Event::Abandon(pick, callers) => {
                 let Some(id) = self.pick(pick) else {
                     return Ok(());
                 };
                 self.joinable.remove(&id);
                 // Answered as a get() is, without counting a second hit or miss.
-                let d = self.var.abandon(id, self.now);
-                self.answered(d, had_value)?;
+                let d = self.var.abandon(id, self.now, callers);
+                self.answered(d, had_value, callers)?;
+            }
+            Event::Cancel(pick) => {
+                let Some(id) = self.pick(pick) else {
+                    return Ok(());
+                };
+                self.open.remove(&id);
+                self.joinable.remove(&id);
+                self.var.cancel(id);
+                self.counts.loads -= 1;
+            }
+            Event::Refused => {
+                self.var.refused();
+                self.counts.misses += 1;
             }
             Event::Invalidate => match self.var.invalidate(self.now) {
                 InvalidateDecision::Invalidated => {
@@ -286,7 +305,7 @@ proptest! {
         }
         let s = var.stats();
         prop_assert_eq!((s.loads, s.coalesced), (loads, n as u64 - 1));
-        prop_assert!(var.loaded(id, now));
+        prop_assert_eq!(var.loaded(id, now), !now.is_nan());
     }
 
     #[test]

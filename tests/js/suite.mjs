@@ -244,6 +244,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     const second = v.get();
     calls[1].resolve("new");
     assert.is(await second, "new");
+    // `first` hears only the loads running when it began waiting: its own load answers it.
     calls[0].resolve("old");
     assert.is(await first, "old");
     assert.is(v.getStoredValue(), "new");
@@ -558,7 +559,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
       return "outer";
     });
     assert.is(await v.get(), "outer");
-    await assert.rejects(inner, /called get\(\) on the same var while starting/);
+    await assert.rejects(inner, /get\(\) was called while this var's load was starting/);
   });
 
   test("a loader may use other vars of the same cache (no re-entrancy trap)", async () => {

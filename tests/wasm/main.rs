@@ -210,12 +210,12 @@ fn abandon_starts_a_load_or_joins_the_one_another_waiter_started() {
     let mut m = machine(INF);
     let v = plain_var(&mut m);
     assert_eq!(m.get(v, 0.0), packed(1.0, START));
-    assert_eq!(m.abandon(v, 1.0, 0.0), packed(2.0, START));
-    assert_eq!(m.abandon(v, 1.0, 0.0), packed(2.0, JOIN));
+    assert_eq!(m.abandon(v, 1.0, 0.0, 1), packed(2.0, START, 1));
+    assert_eq!(m.abandon(v, 1.0, 0.0, 1), packed(2.0, JOIN, 1));
     assert!(m.loaded(v, 2.0, 1.0));
     assert_eq!(m.get(v, 2.0), HIT);
     // A waiter that gives up after a value was stored is served it.
-    assert_eq!(m.abandon(v, 1.0, 3.0), HIT);
+    assert_eq!(m.abandon(v, 1.0, 3.0, 1), HIT);
 }
 
 #[wasm_bindgen_test]
@@ -259,7 +259,7 @@ fn unknown_var_ids_never_trap() {
     let mut m = machine(1.0);
     for v in [0, 1, 1000, u32::MAX] {
         assert_eq!(m.get(v, 0.0), UNKNOWN_VAR);
-        assert_eq!(m.abandon(v, 1.0, 0.0), UNKNOWN_VAR);
+        assert_eq!(m.abandon(v, 1.0, 0.0, 1), UNKNOWN_VAR);
         assert!(!m.loaded(v, 1.0, 0.0));
         assert!(!m.failed(v, 1.0, 0.0, 1, true));
         assert!(!m.invalidate(v, 0.0));
@@ -294,9 +294,9 @@ fn nan_and_infinite_inputs_never_trap() {
             assert!(!m.loaded(id, -1.0, now));
             m.failed(id, f64::NAN, now, u32::MAX, true);
             m.failed(id, INF, now, 0, false);
-            assert_decision(m.abandon(id, f64::NAN, now));
-            assert_decision(m.abandon(id, INF, now));
-            assert_decision(m.abandon(id, 1.0, f64::NAN));
+            assert_decision(m.abandon(id, f64::NAN, now, 1));
+            assert_decision(m.abandon(id, INF, now, 1));
+            assert_decision(m.abandon(id, 1.0, f64::NAN, 1));
             m.invalidate(id, now);
             m.set(id, now);
             m.loaded(id, INF, now);
