@@ -30,10 +30,8 @@ const START = 4;
 const STATES = ["empty", "loading", "fresh", "stale"];
 const noop = () => {};
 
-// On workerd, how long after a load started its joiners stop waiting on it when the var has no
-// timeout (see CachedVar#armDeadline).
-export const JOIN_BOUND_MS = 10_000;
-// ... and how long past the bound: a load whose request is alive reports its own timeout first.
+// On workerd, how long past its bound (see #armDeadline) joiners still wait on a load: one whose
+// request is alive reports its own timeout first.
 const JOIN_GRACE_MS = 50;
 
 // Set by MemoryCache while it constructs one of its vars.
@@ -434,11 +432,11 @@ export class CachedVar {
   }
 
   // workerd: `g` stops waiting on its load at the load's start + bound (its timeout, or
-  // JOIN_BOUND_MS): a load that outlives its bound may belong to a request that has ended
-  // without a word (older compatibility dates). Counted from the load's start, so a late joiner
-  // never gives up on a load still within its bound.
+  // platform.joinBoundMs): a load that outlives its bound may belong to a request that has ended
+  // without a word (older compatibility dates). Counted from the load's start, so no joiner
+  // gives up on a load still within its bound.
   #armDeadline(g) {
-    const bound = this.#options.timeout === Infinity ? JOIN_BOUND_MS : this.#options.timeout;
+    const bound = this.#options.timeout === Infinity ? platform.joinBoundMs : this.#options.timeout;
     const delay = Math.max(0, g.load.startedAt + bound + JOIN_GRACE_MS - realNow());
     try {
       g.timer = setTimeout(() => this.#takeOver(g), delay);

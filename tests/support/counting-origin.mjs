@@ -4,19 +4,20 @@
 import http from "node:http";
 
 /**
- * Listens on 127.0.0.1 (a free port) and answers every request after `delay` ms with the JSON of
- * `body(n, origin)`, n being that request's count; by default `{ version }`, settable as
- * `origin.version`. Counts requests as they arrive (`hits`) and as they are answered (`answered`).
+ * Listens on 127.0.0.1 (a free port) and answers every request after `delay` ms (settable as
+ * `origin.delay`) with the JSON of `body(n, origin)`, n being that request's count; by default
+ * `{ version }`, settable as `origin.version`. Counts requests as they arrive (`hits`) and as
+ * they are answered (`answered`).
  */
 export async function startOrigin({ delay = 0, body = (n, origin) => ({ version: origin.version }) } = {}) {
-  const origin = { hits: 0, answered: 0, version: 1 };
+  const origin = { hits: 0, answered: 0, version: 1, delay };
   const server = http.createServer((req, res) => {
     const text = JSON.stringify(body(++origin.hits, origin));
     setTimeout(() => {
       origin.answered++;
       res.setHeader("content-type", "application/json");
       res.end(text);
-    }, delay);
+    }, origin.delay);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin.url = `http://127.0.0.1:${server.address().port}/`;

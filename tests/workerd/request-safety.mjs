@@ -6,7 +6,7 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { JOIN_BOUND_MS } from "../../pkg/lib/cached-var.js";
+import { JOIN_BOUND_MS } from "../../pkg/lib/platform.js";
 import { startOrigin } from "../support/counting-origin.mjs";
 import { startWorker } from "./launch.mjs";
 
@@ -167,6 +167,60 @@ const CASES = [
   },
 ];
 
+// Issue 11's workerd scenarios.
+CASES.push(
+  {
+    date: "2025-09-01",
+    name: "issue 11 #3: get() at module scope either works or rejects clearly; the first request then loads at once",
+    async run(call, origin) {
+      const { status, ms, ...early } = await call("/early");
+      const seen = JSON.stringify(early);
+      check(status === 200 && Object.keys(early).length === 2, `/early answered ${status}: ${seen}`);
+      for (const [name, r] of Object.entries(early)) {
+        const m = r.atModuleScope;
+        const clear = m.ok || (m.error.message.includes(`"${name}"`) && /could not be started/.test(m.error.message) && /module scope/.test(m.error.message));
+        check(m !== "still waiting" && clear, `${name}: the module-scope get() neither worked nor rejected clearly: ${seen}`);
+        check(r.inRequest.ok && r.ms < DELAY + SLACK, `${name}: the first request was not served at once: ${seen}`);
+        check(r.stats.loads === 1, `${name}: a load that could not start left a trace (loads ${r.stats.loads}): ${seen}`);
+      }
+      return seen;
+    },
+  },
+  ...["2025-09-01", "2024-01-01"].map((date) => ({
+    date,
+    name: "issue 11 #10: a healthy load of 12 s (no timeout), 5 requests: 1 origin fetch, everyone served when it answers",
+    async run(call, origin) {
+      origin.delay = 12_000;
+      try {
+        const results = await Promise.all(Array.from({ length: JOINERS }, () => call("/get?var=unbounded", 12_000 + SLACK * 3)));
+        const detail = allValued(results, 12_000 + SLACK);
+        check(origin.hits === 1, `origin fetches ${origin.hits}: a joiner gave up on a live load within its bound`);
+        return `${detail}, origin fetches 1`;
+      } finally {
+        origin.delay = DELAY;
+      }
+    },
+  })),
+  {
+    date: "2024-01-01",
+    bound: 1000,
+    name: "issue 11 #10: past a (lowered, 1 s) bound joiners take over, and the first load's late value still serves them all when it lands",
+    async run(call, origin) {
+      // The first load answers at 1.6 s: after the joiners' bound, before a takeover's answer.
+      origin.delay = 1600;
+      try {
+        const results = await Promise.all(Array.from({ length: JOINERS }, () => call("/get?var=unbounded", 1600 + DELAY + SLACK * 3)));
+        const detail = allValued(results, 1600 + DELAY);
+        check(JSON.stringify(results[0].value) === JSON.stringify({ n: 1 }), `served ${show(results[0])}, not the first load's value`);
+        check(origin.hits === 2, `origin fetches ${origin.hits}: expected the first load and one takeover past its bound`);
+        return `${detail}, origin fetches 2 (the takeover's answer came later and was not waited for)`;
+      } finally {
+        origin.delay = DELAY;
+      }
+    },
+  },
+);
+
 let passed = 0;
 let failed = 0;
 // The slow origin: answers each request after DELAY ms with `{ n }`, n its count.
@@ -181,7 +235,7 @@ try {
     const label = `[${c.date}] ${c.name}`;
     const call = client(workers.get(c.date));
     try {
-      await call(`/reset?registration=${c.registration ?? "on"}`);
+      await call(`/reset?registration=${c.registration ?? "on"}${c.bound === undefined ? "" : `&bound=${c.bound}`}`);
       origin.hits = 0;
       origin.answered = 0;
       console.log(`ok   ${label}: ${await c.run(call, origin)}`);

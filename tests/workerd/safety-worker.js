@@ -3,8 +3,10 @@
 //   GET /get?var=V&mode=M   M: await (default) | detach (start the load, answer at once, no
 //                           waitUntil) | detach-waituntil (the same, passing ctx.waitUntil)
 //                           → { ok: true, value } or { ok: false, error: { name, message } }
-//   GET /reset?registration=on|off   invalidates every var; `off` switches off the entry's own
-//                           waitUntil registration of loads, leaving the joiners' guard alone
+//   GET /reset?registration=on|off&bound=MS   invalidates every var; `off` switches off the
+//                           entry's own waitUntil registration of loads, leaving the joiners'
+//                           guard alone; `bound` sets the joiners' bound (default: the package's)
+//   GET /early              how the vars used at module scope fared (see the bottom of the file)
 //   GET /set?var=V          → stores { set: true } with set()
 //   GET /stats?var=V        → stats() and state
 import { GLOBAL_CACHE } from "simple-memory-cache";
@@ -14,6 +16,7 @@ import { GLOBAL_CACHE } from "simple-memory-cache";
 import { configurePlatform, platform } from "../../pkg/glue/bundle.js";
 
 const entryWaitUntil = platform.waitUntil;
+const entryBound = platform.joinBoundMs;
 
 // data: a JSON value with a timeout; unbounded: the same without one (joiners use the package's
 // default bound); response: a loader that caches the origin's Response itself (an I/O object).
@@ -43,7 +46,7 @@ export default {
     const param = (k, d) => url.searchParams.get(k) ?? d;
     switch (url.pathname) {
       case "/reset":
-        configurePlatform({ waitUntil: param("registration", "on") === "off" ? null : entryWaitUntil });
+        configurePlatform({ waitUntil: param("registration", "on") === "off" ? null : entryWaitUntil, joinBoundMs: Number(param("bound", entryBound)) });
         GLOBAL_CACHE.invalidateAll();
         return Response.json({ ok: true });
       case "/set": {
@@ -69,8 +72,42 @@ export default {
           return Response.json({ ok: false, error: { name: error?.name, message: String(error?.message) } });
         }
       }
+      case "/early":
+        return Response.json(await early(env));
       default:
         return new Response("ready");
     }
   },
 };
+
+// Issue 11, scenario 3: get() at module scope, where workerd refuses timers and I/O. Each var
+// records how its module-scope get() ended; /early then asks each once more, in a request.
+const EARLY = { "early-timeout": { timeout: 5000 }, "early-plain": {} };
+const earlyOutcomes = {};
+let earlyOrigin = null;
+for (const [name, options] of Object.entries(EARLY)) {
+  const v = GLOBAL_CACHE.memoryCachedVar(name, options);
+  v.onFirstAccess(() => fetch(earlyOrigin).then((r) => r.json()));
+  earlyOutcomes[name] = v.get().then(
+    (value) => ({ ok: true, value }),
+    (error) => ({ ok: false, error: { name: error?.name, message: String(error?.message) } }),
+  );
+}
+
+async function early(env) {
+  earlyOrigin = env.ORIGIN;
+  const out = {};
+  for (const name of Object.keys(EARLY)) {
+    const v = GLOBAL_CACHE.memoryCachedVar(name);
+    const atModuleScope = await Promise.race([earlyOutcomes[name], new Promise((r) => setTimeout(() => r("still waiting"), 50))]);
+    const started = Date.now();
+    let inRequest;
+    try {
+      inRequest = { ok: true, value: await v.get() };
+    } catch (error) {
+      inRequest = { ok: false, error: { name: error?.name, message: String(error?.message) } };
+    }
+    out[name] = { atModuleScope, inRequest, ms: Date.now() - started, stats: v.stats() };
+  }
+  return out;
+}
