@@ -6,6 +6,7 @@
 
 import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
+import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
@@ -922,6 +923,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   });
 
   registerHostileInputTests(test, api, assert);
+  registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
 
   return { runtime, ...(await suite.run({ filter })) };
 }
