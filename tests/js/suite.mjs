@@ -7,6 +7,7 @@
 import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
+import { registerIoObjectTests } from "./io-objects.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -920,6 +921,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
 
+  registerIoObjectTests(test, api, assert, runtime);
   registerHostileInputTests(test, api, assert);
 
   return { runtime, ...(await suite.run({ filter })) };
