@@ -8,6 +8,7 @@ import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
 import { registerIoObjectTests } from "./io-objects.mjs";
+import { registerOptionsReadingTests } from "./options-reading.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -921,6 +922,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
 
+  registerOptionsReadingTests(test, api, assert, { fakeClock, sleep });
   registerIoObjectTests(test, api, assert, runtime);
   registerHostileInputTests(test, api, assert);
 
