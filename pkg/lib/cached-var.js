@@ -148,7 +148,7 @@ export class CachedVar {
     this.#options = options === undefined ? base : Object.freeze(opts);
     this.#clock = opts.clock;
     this.#storage = opts.storage;
-    this.#tier = opts.shared === null ? null : new SharedTier(what, opts.shared, opts.ttl);
+    this.#tier = opts.shared === null ? null : new SharedTier(what, opts.shared, opts.ttl, opts.sharedReadTimeout);
   }
 
   // How messages name this var (made when needed: one string less per var).

@@ -61,6 +61,12 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 /**
  * Checks an options object's shape and types and merges it over `base`.
  * `what` names the owner in messages, e.g. `CachedVar "jwks"` or `MemoryCache`.
+ *
+ * Options are read as WebIDL reads a dictionary (fetch's `RequestInit`) and lru-cache reads its
+ * options: `given[name]` once for each known name, so an option inherited through a prototype or
+ * served by a getter counts, and a getter is asked once. Typos are looked for among the object's
+ * own enumerable keys only, the ones a reader of the call site sees.
+ * A shared adapter's `readTimeout` is read here too, once, into `sharedReadTimeout`.
  */
 export function mergeOptions(what, given, base, forCache = false) {
   if (given === undefined) return { ...base };
@@ -68,12 +74,14 @@ export function mergeOptions(what, given, base, forCache = false) {
     throw new TypeError(`${what}: options must be an object, got ${describe(given)}`);
   }
   const allowed = forCache ? CACHE_OPTIONS : VAR_OPTIONS;
-  const out = { ...base };
   for (const key of Object.keys(given)) {
-    const v = given[key];
     if (!allowed.has(key)) {
       throw new TypeError(`${what}: unknown option ${JSON.stringify(key)} (known: ${[...allowed].join(", ")})`);
     }
+  }
+  const out = { ...base };
+  for (const key of allowed) {
+    const v = given[key];
     if (v === undefined) continue;
     if (key === "storage") {
       if (v !== null && (typeof v !== "object" || typeof v.get !== "function" || typeof v.set !== "function")) {
@@ -83,9 +91,11 @@ export function mergeOptions(what, given, base, forCache = false) {
       if (v !== null && (typeof v !== "object" || typeof v.read !== "function" || typeof v.write !== "function")) {
         throw new TypeError(`${what}: option shared must be an adapter with read(name) and write(name, text, { ttl }) methods, got ${describe(v)}`);
       }
-      if (v !== null && v.readTimeout !== undefined && !(typeof v.readTimeout === "number" && v.readTimeout > 0)) {
-        throw new TypeError(`${what}: option shared: readTimeout must be a number of milliseconds > 0, got ${describe(v.readTimeout)}`);
+      const readTimeout = v === null ? undefined : v.readTimeout;
+      if (readTimeout !== undefined && !(typeof readTimeout === "number" && readTimeout > 0)) {
+        throw new TypeError(`${what}: option shared: readTimeout must be a number of milliseconds > 0, got ${describe(readTimeout)}`);
       }
+      out.sharedReadTimeout = readTimeout;
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
     } else if (typeof v !== "number") {

@@ -16,9 +16,10 @@ export const platform = {
   guardJoins: false,
   // workerd: see JOIN_BOUND_MS.
   joinBoundMs: JOIN_BOUND_MS,
-  // workerd: `(value) => string | null`, the type name of an I/O object (a Response, a
-  // stream…), which belongs to the request that created it: no other request can read it, so a
-  // var refuses to store or share one.
+  // workerd: `(value) => string | null`, what to call an I/O object (a Response, a stream…)
+  // that is `value` or sits inside it: its type name, and then where, e.g. "Response (at .res)".
+  // It belongs to the request that created it: no other request can read it, so a var refuses
+  // to store or share a value holding one.
   ioObject: null,
 };
 

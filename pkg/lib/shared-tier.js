@@ -37,6 +37,7 @@ export class SharedTier {
   #what;
   #adapter;
   #ttl;
+  #readTimeout;
   // The value text and store time of the entry last read from or written to the tier. A fresh
   // load is written when its value differs, or when that entry is no longer fresh: otherwise an
   // unchanged value would leave only an expired entry there, and every isolate would go to the
@@ -46,17 +47,19 @@ export class SharedTier {
   #warned = false;
   counts = { sharedHits: 0, sharedMisses: 0, sharedWrites: 0, sharedErrors: 0 };
 
-  constructor(what, adapter, ttl) {
+  // `readTimeout`: the adapter's, as read once with the var's options (see mergeOptions).
+  constructor(what, adapter, ttl, readTimeout = DEFAULT_READ_TIMEOUT_MS) {
     this.#what = what;
     this.#adapter = adapter;
     this.#ttl = ttl;
+    this.#readTimeout = readTimeout;
   }
 
   /** `{ value, at }` of a fresh shared entry, or undefined (missing, stale, slow or failing). */
   async read(name, now) {
     let text;
     try {
-      text = await bounded(Promise.resolve(this.#adapter.read(name)), this.#adapter.readTimeout ?? DEFAULT_READ_TIMEOUT_MS);
+      text = await bounded(Promise.resolve(this.#adapter.read(name)), this.#readTimeout);
     } catch {
       this.counts.sharedErrors++;
       return undefined;

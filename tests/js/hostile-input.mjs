@@ -89,6 +89,9 @@ export const CASES = [
   { entry: "new CachedVar(name, options)", input: "options a Proxy that throws on every trap", run: ({ CachedVar }, boom) => new CachedVar("x", explosive({}, boom)), expect: ["throws-own"] },
   { entry: "new CachedVar(name, options)", input: "storage: a Proxy that throws on every trap", run: ({ CachedVar }, boom) => new CachedVar("x", { storage: explosive({}, boom) }), expect: ["throws-own"] },
   { entry: "new CachedVar(name, options)", input: "an option getter that throws", run: ({ CachedVar }, boom) => new CachedVar("x", { get ttl() { throw boom; } }), expect: ["throws-own"] },
+  { entry: "new CachedVar(name, options)", input: "an inherited option getter that throws", run: ({ CachedVar }, boom) => new CachedVar("x", Object.create({ get ttl() { throw boom; } })), expect: ["throws-own"] },
+  // Options are read through the prototype chain (as fetch() reads RequestInit): the engine's own error.
+  { entry: "new CachedVar(name, options)", input: "options inheriting from a revoked Proxy", run: ({ CachedVar }) => new CachedVar("x", Object.create(revoked())), expect: ["throws", TypeError, ANY] },
   ...[
     ["ttl: 5n", { ttl: 5n }, TypeError, /option ttl must be a number, got a bigint/],
     ["ttl: Symbol()", { ttl: Symbol("t") }, TypeError, /option ttl must be a number, got a symbol/],

@@ -8,6 +8,8 @@ import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
+import { registerIoObjectTests } from "./io-objects.mjs";
+import { registerOptionsReadingTests } from "./options-reading.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -922,6 +924,8 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
 
+  registerOptionsReadingTests(test, api, assert, { fakeClock, sleep });
+  registerIoObjectTests(test, api, assert, runtime);
   registerHostileInputTests(test, api, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
 

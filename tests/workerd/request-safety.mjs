@@ -165,6 +165,22 @@ const CASES = [
       return seen;
     },
   },
+  {
+    date: "2025-09-01",
+    name: "6. a loader returning { res: Response, at } is refused naming the var and .res; each request loads afresh",
+    async run(call, origin) {
+      const before = await call("/stats?var=nested");
+      const all = [];
+      for (let i = 0; i < 3; i++) all.push(await call("/get?var=nested"));
+      const { state, loads: after } = await call("/stats?var=nested");
+      const loads = after - before.loads;
+      const seen = `observed: ${all.map((r) => show(r)).join(" | ")}; state ${state}, loads ${loads}, origin fetches ${origin.hits}`;
+      const clear = (r) => !r.ok && r.error.name === "TypeError" && r.error.message.includes('CachedVar "nested": cannot cache a Response (at .res)');
+      const crossRequest = (r) => !r.ok && /Cannot perform I\/O|Body has already been used/.test(r.error.message);
+      check(all.every(clear) && !all.some(crossRequest) && state !== "fresh" && loads === 3 && origin.hits === 3, seen);
+      return seen;
+    },
+  },
 ];
 
 // Issue 11's workerd scenarios.

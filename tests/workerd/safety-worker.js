@@ -19,11 +19,13 @@ const entryWaitUntil = platform.waitUntil;
 const entryBound = platform.joinBoundMs;
 
 // data: a JSON value with a timeout; unbounded: the same without one (joiners use the package's
-// default bound); response: a loader that caches the origin's Response itself (an I/O object).
+// default bound); response: a loader that caches the origin's Response itself (an I/O object);
+// nested: one that caches it inside a plain value.
 const VARS = {
   data: { options: { timeout: 2000 }, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
   unbounded: { options: {}, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
   response: { options: { timeout: 2000 }, loader: (env) => fetch(env.ORIGIN) },
+  nested: { options: { ttl: 60_000 }, loader: async (env) => ({ res: await fetch(env.ORIGIN), at: Date.now() }) },
 };
 
 function cachedVar(name, env) {
@@ -34,10 +36,12 @@ function cachedVar(name, env) {
   return v;
 }
 
-// A Response value is read here, in this request, as a caller would.
+// A Response value, or one at `.res`, is read here, in this request, as a caller would.
 async function read(v) {
   const value = await v.get();
-  return value instanceof Response ? { status: value.status, body: await value.json() } : value;
+  const body = async (res) => ({ status: res.status, body: await res.json() });
+  if (value instanceof Response) return body(value);
+  return value?.res instanceof Response ? { ...value, res: await body(value.res) } : value;
 }
 
 export default {
