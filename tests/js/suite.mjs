@@ -7,6 +7,7 @@
 import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
+import { registerSharedFidelityTests } from "./shared-fidelity.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -911,7 +912,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     }
     assert.is(shared.writes.length, 0);
     assert.is(v.stats().sharedErrors, 1);
-    assert.ok(/not JSON-serialisable.*stays in this isolate's memory only/.test(warnings[0]), "a clear warning names the problem");
+    assert.ok(/stays in this isolate's memory only and is not written to the shared tier: JSON would not give back a bigint at value$/.test(warnings[0]), "a clear warning names the problem");
   });
 
   test("shared tier: bad adapters and storage+shared are TypeErrors", () => {
@@ -920,6 +921,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
 
+  registerSharedFidelityTests(test, api, { assert, fakeClock, sleep, memoryTier });
   registerHostileInputTests(test, api, assert);
 
   return { runtime, ...(await suite.run({ filter })) };
