@@ -60,8 +60,10 @@ export interface CachedVarOptions<T = unknown> {
    * `ttl` (by its own store time) without calling the loader; a value fresh from the loader is
    * written behind (through `waitUntil`) when it changed. After an effective `invalidate()` the
    * next load skips the tier and goes to the origin, and its value propagates through the tier.
-   * The tier failing or slow never fails a `get()`. Values must be JSON-serialisable; one that
-   * is not stays in memory only (a console warning, and `sharedErrors`).
+   * The tier failing or slow never fails a `get()`. Only values JSON gives back unchanged are
+   * written (plain objects and arrays of strings, finite numbers, booleans and null); any other
+   * value — `undefined`, a function, `-0`, `NaN`, a `Map`, a getter, a cycle… at any depth — stays
+   * in memory only (a console warning, and `sharedErrors`).
    */
   shared?: SharedAdapter | null;
   /** A stored value is fresh for this long after it was stored. Default `Infinity`. */
@@ -126,7 +128,7 @@ export interface CachedVarStats {
   sharedMisses?: number;
   /** With a shared tier: values written to it. */
   sharedWrites?: number;
-  /** With a shared tier: failed or timed-out reads and writes, unreadable entries, unserialisable values. */
+  /** With a shared tier: failed or timed-out reads and writes, unreadable or future entries, values not written because JSON would change them. */
   sharedErrors?: number;
 }
 

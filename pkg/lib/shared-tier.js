@@ -4,12 +4,21 @@
 // read is bounded and every error falls back to the loader.
 //
 // Entries are JSON text `{"t": storedAt, "v": value}`; `t` travels with the value so another
-// isolate knows how old it is. Only entries still within the var's ttl are used.
+// isolate knows how old it is. Only entries still within the var's ttl are used, and only values
+// that JSON gives back unchanged are written (./exact-json.js).
 
-import { describe } from "./options.js";
+import { exactJson } from "./exact-json.js";
 
 /** How long a read may take before the load goes to the origin instead. */
 export const DEFAULT_READ_TIMEOUT_MS = 250;
+
+/**
+ * How far ahead of the reader's clock an entry's store time may be. Isolates' clocks differ a
+ * little (and workerd's only advances on I/O), so an entry within this counts from the reader's
+ * now. One further ahead is refused: counted from now, it would be fresh again at every expiry
+ * until the reader's clock caught up with it — for an entry stamped years ahead, forever.
+ */
+const MAX_CLOCK_SKEW_MS = 1000;
 
 function bounded(promise, ms) {
   let timer;
@@ -17,20 +26,6 @@ function bounded(promise, ms) {
     timer = setTimeout(() => reject(new Error(`shared tier read took over ${ms} ms`)), ms);
   });
   return Promise.race([promise, expire]).finally(() => clearTimeout(timer));
-}
-
-// A JSON.stringify replacer that refuses what JSON would silently change (a Map becomes {}, a
-// Date a string, NaN null): another isolate must get the very value this one loaded.
-function plainData(key, value) {
-  const raw = this[key];
-  if (typeof raw === "number" && !Number.isFinite(raw)) throw new TypeError(`${raw} would become null`);
-  if (typeof raw === "object" && raw !== null) {
-    const proto = Object.getPrototypeOf(raw);
-    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
-      throw new TypeError(`a ${raw.constructor?.name ?? "non-plain object"} would not survive JSON`);
-    }
-  }
-  return value;
 }
 
 export class SharedTier {
@@ -64,21 +59,31 @@ export class SharedTier {
       this.counts.sharedErrors++;
       return undefined;
     }
+    if (text == null) {
+      this.counts.sharedMisses++;
+      return undefined;
+    }
     let entry;
     try {
       entry = typeof text === "string" ? JSON.parse(text) : undefined;
     } catch {
       entry = undefined;
     }
-    if (entry === null || typeof entry !== "object" || typeof entry.t !== "number" || !("v" in entry) || !(now < entry.t + this.#ttl)) {
-      if (text != null && (entry === undefined || typeof entry?.t !== "number")) this.counts.sharedErrors++;
-      else this.counts.sharedMisses++;
+    // Not an entry, one without its value, or one from too far in the future: an error (the
+    // origin's value then replaces it), never a miss that would hide it.
+    if (entry === null || typeof entry !== "object" || !Number.isFinite(entry.t) || !Object.hasOwn(entry, "v") || entry.t > now + MAX_CLOCK_SKEW_MS) {
+      this.counts.sharedErrors++;
+      return undefined;
+    }
+    // An entry from a clock a little ahead of ours counts from our now, not from its future.
+    const at = Math.min(entry.t, now);
+    if (!(now < at + this.#ttl)) {
+      this.counts.sharedMisses++;
       return undefined;
     }
     this.counts.sharedHits++;
+    // JSON.parse gives plain data, whose JSON.stringify text is the text exactJson() gives.
     this.#valueText = JSON.stringify(entry.v);
-    // An entry from a clock ahead of ours counts from now, not from its future.
-    const at = Math.min(entry.t, now);
     this.#entryAt = at;
     return { value: entry.v, at };
   }
@@ -87,11 +92,10 @@ export class SharedTier {
   write(name, value, now) {
     let valueText;
     try {
-      valueText = JSON.stringify(value, plainData);
+      valueText = exactJson(value);
     } catch (error) {
-      return this.#unserialisable(error.message);
+      return this.#notWritten(error.message);
     }
-    if (typeof valueText !== "string") return this.#unserialisable(`JSON.stringify gives nothing for ${describe(value)}`);
     if (valueText === this.#valueText && now < this.#entryAt + this.#ttl) return undefined;
     this.#valueText = valueText;
     this.#entryAt = now;
@@ -110,11 +114,12 @@ export class SharedTier {
       );
   }
 
-  #unserialisable(why) {
+  // A value JSON would not give back: served and kept here, never written; one warning per var.
+  #notWritten(why) {
     this.counts.sharedErrors++;
     if (!this.#warned) {
       this.#warned = true;
-      console.warn(new TypeError(`${this.#what}: the value is not JSON-serialisable (${why}); it stays in this isolate's memory only and is not written to the shared tier`));
+      console.warn(new TypeError(`${this.#what}: the value stays in this isolate's memory only and is not written to the shared tier: ${why}`));
     }
     return undefined;
   }

@@ -10,6 +10,7 @@ import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
 import { registerIoObjectTests } from "./io-objects.mjs";
 import { registerOptionsReadingTests } from "./options-reading.mjs";
+import { registerSharedFidelityTests } from "./shared-fidelity.mjs";
 
 const { GLOBAL_CACHE, CachedVar, MemoryCache, NO_VALUE_STORED, NoStoredValue } = api;
 
@@ -915,7 +916,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     }
     assert.is(shared.writes.length, 0);
     assert.is(v.stats().sharedErrors, 1);
-    assert.ok(/not JSON-serialisable.*stays in this isolate's memory only/.test(warnings[0]), "a clear warning names the problem");
+    assert.ok(/stays in this isolate's memory only and is not written to the shared tier: JSON would not give back a bigint at value$/.test(warnings[0]), "a clear warning names the problem");
   });
 
   test("shared tier: bad adapters and storage+shared are TypeErrors", () => {
@@ -926,6 +927,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
 
   registerOptionsReadingTests(test, api, assert, { fakeClock, sleep });
   registerIoObjectTests(test, api, assert, runtime);
+  registerSharedFidelityTests(test, api, { assert, fakeClock, sleep, memoryTier });
   registerHostileInputTests(test, api, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
 
