@@ -77,8 +77,9 @@ export interface CachedVarOptions<T = unknown> {
   staleIfError?: number;
   /**
    * A load not settled in time rejects its waiters with a `TimeoutError` and aborts its signal.
-   * Default `Infinity`. On workerd it also bounds how long a caller waits on another request's
-   * load before taking it over (10 000 ms when `Infinity`).
+   * Default `Infinity`. On workerd it also bounds how long after another request's load started
+   * a caller waits on it before taking it over (30 000 ms when `Infinity`: the earliest workerd
+   * may cut a request kept alive by `waitUntil`).
    */
   timeout?: number;
   /**
@@ -86,7 +87,13 @@ export interface CachedVarOptions<T = unknown> {
    * the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
    */
   cooldown?: number;
-  /** Milliseconds now. Default `Date.now`. Inject one to drive time in tests. */
+  /**
+   * Milliseconds now, read for every window. Default `performance.now()`: monotonic, so a
+   * wall-clock step changes nothing. Inject one to drive time in tests; it should not step
+   * back: a reading earlier than a window's start counts as past every window (stale, no stale
+   * answer, cooldown over). The shared tier stamps entries with it, or with `Date.now()` by
+   * default.
+   */
   clock?: () => number;
 }
 
@@ -98,9 +105,16 @@ export interface MemoryCacheOptions extends CachedVarOptions<unknown> {
 
 /** Options of one `get()` call. */
 export interface GetOptions {
-  /** Receives the promise of any load this call starts (Workers: `(p) => ctx.waitUntil(p)`). */
+  /**
+   * Receives the promise of any load this call starts, before its loader runs (Workers:
+   * `(p) => ctx.waitUntil(p)`). If it throws, the load never starts and `get()` rejects with
+   * that error.
+   */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** Ends this caller's wait (rejecting with its reason); the shared load goes on. */
+  /**
+   * Ends this caller's wait (rejecting with its reason; an already aborted signal rejects at
+   * once); the shared load goes on, and the caller leaves nothing behind.
+   */
   signal?: AbortSignal;
 }
 
@@ -108,7 +122,7 @@ export interface GetOptions {
 export interface CachedVarStats {
   /** `get()`s resolved from a fresh value without waiting. */
   hits: number;
-  /** Every other `get()`. */
+  /** Every other `get()`, including those refused before anything was decided. */
   misses: number;
   /** Loads started. */
   loads: number;

@@ -210,12 +210,58 @@ fn abandon_starts_a_load_or_joins_the_one_another_waiter_started() {
     let mut m = machine(INF);
     let v = plain_var(&mut m);
     assert_eq!(m.get(v, 0.0), packed(1.0, START));
-    assert_eq!(m.abandon(v, 1.0, 0.0, 1), packed(2.0, START, 1));
-    assert_eq!(m.abandon(v, 1.0, 0.0, 1), packed(2.0, JOIN, 1));
+    assert_eq!(m.abandon(v, 1.0, 0.0, 1), packed(2.0, START));
+    // A group of three callers that gave up together counts three times as coalesced.
+    assert_eq!(m.abandon(v, 1.0, 0.0, 3), packed(2.0, JOIN));
+    assert_eq!(m.stats(v)[6], 3.0);
     assert!(m.loaded(v, 2.0, 1.0));
     assert_eq!(m.get(v, 2.0), HIT);
     // A waiter that gives up after a value was stored is served it.
     assert_eq!(m.abandon(v, 1.0, 3.0, 1), HIT);
+}
+
+#[wasm_bindgen_test]
+fn cancel_forgets_a_load_that_could_not_start_and_refused_counts_a_miss() {
+    let mut m = machine(INF);
+    let v = plain_var(&mut m);
+    assert_eq!(m.get(v, 0.0), packed(1.0, START));
+    m.cancel(v, 1.0);
+    assert_eq!(m.state(v, 0.0), EMPTY);
+    assert_eq!(
+        m.get(v, 0.0),
+        packed(2.0, START),
+        "the next get() starts at once"
+    );
+    m.refused(v);
+    let stats = m.stats(v);
+    assert_eq!(
+        (stats[1], stats[2]),
+        (3.0, 1.0),
+        "misses 3 (two gets, one refused), loads 1"
+    );
+    // Unknown vars and loads are ignored.
+    m.cancel(99, 1.0);
+    m.refused(99);
+    m.cancel(v, f64::NAN);
+}
+
+#[wasm_bindgen_test]
+fn stored_at_and_fresh_until_give_the_window_the_js_fast_path_reads() {
+    let mut m = machine(INF);
+    let v = var(&mut m, 10.0, 0.0, 0.0, 0.0);
+    assert_eq!(m.stored_at(v), INF);
+    m.set(v, 5.0);
+    assert_eq!((m.stored_at(v), m.fresh_until(v)), (5.0, 15.0));
+    assert_eq!(
+        m.get(v, 4.0),
+        packed(2.0, START),
+        "a reading before the store is not fresh"
+    );
+    assert!(
+        !m.loaded(v, 2.0, f64::NAN),
+        "a load settled at an unknown time stores nothing"
+    );
+    assert_eq!(m.stored_at(99), INF);
 }
 
 #[wasm_bindgen_test]
