@@ -121,6 +121,15 @@ export class CachedVar {
   // Depth of this var's loader calls (and load set-up) running right now: a get() of this var
   // made from inside one would wait for itself.
   #starting = 0;
+  // The core's answer to the last get() of this var while empty, when it was "join load L" (or
+  // "start L", whose next answer is "join L"): L's record. Until the core is told anything else
+  // about this var its answer stays the same, so the next such get() joins L without crossing
+  // into wasm (a stampede's waiter then costs what a memo's does, not a ~1 µs stack probe and
+  // call). Every other call into the core for this var clears it first — before the call, so no
+  // user code can run between a change and the clearing — and it is set before any user code
+  // runs after the answer. Memory storage only (custom storage never joins).
+  #joinable = null;
+  #fastJoins = 0;
 
   constructor(name, options) {
     checkName(name);
@@ -259,9 +268,15 @@ export class CachedVar {
     if (this.#starting > 0) {
       throw new Error(`${this.#what}: get() was called while this var's load was starting (from inside its loader, directly or through another var's loader); it would wait for itself`);
     }
+    const joinable = this.#joinable;
+    if (joinable !== null && this.#hit === null) {
+      this.#fastJoins++;
+      return this.#join(joinable, signal, waitUntil, true);
+    }
     const now = this.#now();
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
+    this.#joinable = null;
     const [kind, id] = unpack(this.#machine.get(this.#id, now));
     return this.#apply(kind, id, waitUntil, signal, null);
   }
@@ -291,6 +306,7 @@ export class CachedVar {
             return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
           }
         }
+        if (kind === JOIN) this.#remember(load);
         if (load === undefined) {
           // Unreachable while #loads and the core agree; said plainly if they ever do not.
           const error = new Error(`${this.#what}: internal error: the core named load ${id}, which is not running`);
@@ -303,6 +319,10 @@ export class CachedVar {
         return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
       }
     }
+  }
+
+  #remember(load) {
+    if (load !== undefined && this.#hit === null && this.#storage === null) this.#joinable = load;
   }
 
   #getOptions(options) {
@@ -457,6 +477,7 @@ export class CachedVar {
     const callers = g.shared + g.own.size;
     // (No ensureStack(): this runs from a timer or a reaction, on a fresh stack.)
     if (this.#bounded) this.#cache._flushTouches();
+    this.#joinable = null;
     const [kind, id] = unpack(this.#machine.abandon(this.#id, g.load.id, now, callers));
     this.#apply(kind, id, g.waitUntil, undefined, g);
   }
@@ -512,6 +533,7 @@ export class CachedVar {
     // `ctx.signal` (Node's AbortController costs ~2 µs, half of an invalidate-and-reload cycle).
     const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil, startedAt: realNow(), group: undefined };
     (this.#loads ??= new Map()).set(id, load);
+    this.#remember(load);
     this.#starting++;
     // The caller's own waitUntil comes last: what it throws is thrown unchanged (the runtime's
     // refusals are explained).
@@ -531,6 +553,7 @@ export class CachedVar {
       clearTimeout(load.timer);
       load.done = true;
       this.#forget(load);
+      this.#joinable = null;
       this.#machine.cancel(this.#id, id);
       if (own) throw cause;
       throw new Error(`${this.#what}: a load could not be started (${cause?.message ?? describe(cause)}); on Workers, call get() while handling a request, not at module scope`, { cause });
@@ -619,6 +642,7 @@ export class CachedVar {
     const { now, clockError } = this.#settleTime();
     this.#end(load);
     if (this.#bounded) this.#cache._flushTouches();
+    this.#joinable = null;
     const stored = this.#machine.loaded(this.#id, load.id, clockError !== null ? NaN : (load.at ?? now));
     if (clockError !== null) return this.#publish(load, { error: clockError });
     if (stored && this.#storage !== null) {
@@ -642,6 +666,7 @@ export class CachedVar {
     if (load.done) return;
     const { now } = this.#settleTime();
     this.#end(load);
+    this.#joinable = null;
     const stale = this.#machine.failed(this.#id, load.id, now, load.waiters, timedOut);
     this.#publish(load, stale ? { value: this.#stale() } : { error });
     // A loader that reads ctx.signal only later must still find it aborted. Last: aborting
@@ -694,6 +719,7 @@ export class CachedVar {
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
   _evicted() {
+    this.#joinable = null;
     this.#drop();
     this.#dropped = undefined;
   }
@@ -732,6 +758,7 @@ export class CachedVar {
     const now = this.#now();
     ensureStack();
     if (this.#bounded) this.#cache._flushTouches();
+    this.#joinable = null;
     if (this.#storage !== null) {
       this.#storage.set(this.name, value);
       this.#machine.set(this.#id, now);
@@ -750,6 +777,7 @@ export class CachedVar {
   invalidate() {
     const now = this.#now();
     ensureStack();
+    this.#joinable = null;
     if (!this.#machine.invalidate(this.#id, now)) return;
     this.#forced = true;
     if (this.#storage !== null) {
@@ -764,7 +792,8 @@ export class CachedVar {
   stats() {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
-    const counts = { hits: hits + this.#counts.hits[this.#id], misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips };
+    const joins = this.#fastJoins;
+    const counts = { hits: hits + this.#counts.hits[this.#id], misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }
