@@ -47,6 +47,9 @@ impl Machine {
 
     /// Adds a var. Returns its index (`>= 0`), or `-code` of the first invalid option
     /// (`code = option * 16 + problem`, see `core::options`).
+    // One plain number per option: they cross the boundary as they are, with nothing to
+    // allocate or decode on either side.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_var(
         &mut self,
         per_caller: bool,
@@ -55,13 +58,16 @@ impl Machine {
         sie: f64,
         timeout: f64,
         cooldown: f64,
+        retry_interval: f64,
     ) -> f64 {
         let mode = if per_caller {
             Mode::PerCaller
         } else {
             Mode::Shared
         };
-        match Options::new(mode, ttl, swr, sie, timeout, cooldown) {
+        match Options::new(mode, ttl, swr, sie, timeout, cooldown)
+            .and_then(|o| o.with_retry_interval(retry_interval))
+        {
             Ok(opts) => self.cache.add(opts).map_or(-1.0, f64::from),
             Err(e) => -f64::from(e.code()),
         }
@@ -72,9 +78,10 @@ impl Machine {
         pack(self.cache.get(var, now))
     }
 
-    /// Load `load` of `var` resolved: whether its value is now the stored one.
-    pub fn loaded(&mut self, var: u32, load: f64, now: f64) -> bool {
-        self.cache.loaded(var, load as u64, now)
+    /// Load `load` of `var` resolved, its value fresh for `ttl` ms (the loader's `ctx.ttl`):
+    /// whether its value is now the stored one.
+    pub fn loaded(&mut self, var: u32, load: f64, now: f64, ttl: f64) -> bool {
+        self.cache.loaded_for(var, load as u64, now, ttl)
     }
 
     /// Load `load` of `var` failed (or timed out): whether its waiters get the stale value.

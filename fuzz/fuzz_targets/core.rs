@@ -20,6 +20,7 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use simple_memory_cache::core::{
     max_entries, Cache, FailDecision, GetDecision, LoadId, Mode, Options, State, Stats, VarId,
+    DEFAULT_RETRY_INTERVAL_MS,
 };
 
 #[allow(dead_code)]
@@ -198,6 +199,7 @@ impl Run {
                     swr: v[1],
                     sie: v[2],
                     cooldown: v[4],
+                    retry: DEFAULT_RETRY_INTERVAL_MS,
                 };
                 (o, policy)
             }
@@ -216,6 +218,7 @@ impl Run {
                         swr: 0.0,
                         sie: 0.0,
                         cooldown: 0.0,
+                        retry: DEFAULT_RETRY_INTERVAL_MS,
                     },
                 )
             }

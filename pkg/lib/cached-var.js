@@ -143,7 +143,7 @@ export class CachedVar {
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }
-    const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown);
+    const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown, opts.retryInterval);
     if (id < 0) throw rangeError(what, -id, opts);
     const counts = owner?.counts ?? new HitCounts();
     counts.reserve(id);
@@ -290,7 +290,7 @@ export class CachedVar {
         return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
       case STALE_REVALIDATE:
         try {
-          this.#start(id, waitUntil);
+          this.#start(id, waitUntil, true);
         } catch {
           // The background reload could not start (#start told the core); the stale value is
           // still what this caller may be served.
@@ -522,16 +522,18 @@ export class CachedVar {
   // calling the loader (its timeout timer, registrations with waitUntil) — if any fails, the
   // core is told the load never started and the error is thrown, naming the var — then the
   // loader, whose outcome settles the load through the core (#loaded, #fail).
-  #start(id, waitUntil) {
+  // `background`: nobody waits for it (stale-while-revalidate, or a retry while the origin fails).
+  #start(id, waitUntil, background = false) {
     let release;
     const outcome = new Promise((resolve) => {
       release = resolve;
     });
     // `outcome`: settled with how the load ended (`{ value, stored }` or `{ error }`); passed
     // to waitUntil, and the promise workerd groups listen to. `at`: when the value was stored,
-    // if it came from the shared tier. `controller` is made only when the loader reads
-    // `ctx.signal` (Node's AbortController costs ~2 µs, half of an invalidate-and-reload cycle).
-    const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, waitUntil, startedAt: realNow(), group: undefined };
+    // if it came from the shared tier. `ttl`: its freshness lifetime (`ctx.ttl`). `controller`
+    // is made only when the loader reads `ctx.signal` (Node's AbortController costs ~2 µs, half
+    // of an invalidate-and-reload cycle).
+    const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
     (this.#loads ??= new Map()).set(id, load);
     this.#remember(load);
     this.#starting++;
@@ -561,12 +563,24 @@ export class CachedVar {
     let result;
     try {
       const previous = this.#storage === null ? this.#stale() : this.#fromStorage();
+      const what = this.#what;
       const ctx = {
         name: this.name,
         previous,
         get signal() {
           load.controller ??= new AbortController();
           return load.controller.signal;
+        },
+        // How long the value this load stores stays fresh (ms): the var's ttl unless the
+        // loader says otherwise, e.g. from the origin's Cache-Control (see simple-memory-cache/http).
+        get ttl() {
+          return load.ttl;
+        },
+        set ttl(ms) {
+          if (typeof ms !== "number" || !(ms >= 0)) {
+            throw new RangeError(`${what}: ctx.ttl must be a number of milliseconds >= 0 (or Infinity), got ${describe(ms)}`);
+          }
+          load.ttl = ms;
         },
       };
       result = this.#tier === null || this.#forced ? this.#loader(ctx) : this.#readThrough(load, ctx);
@@ -598,13 +612,14 @@ export class CachedVar {
     }
     // The entry's age in the tier's (wall) clock, carried over to this var's clock.
     load.at = now - Math.max(0, wall - entry.at);
+    load.ttl = entry.ttl;
     return entry.value;
   }
 
   // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.
   #writeBehind(load, value) {
     try {
-      const write = this.#tier.write(this.name, value, this.#wall());
+      const write = this.#tier.write(this.name, value, this.#wall(), load.ttl);
       if (write === undefined) return;
       if (platform.waitUntil !== null) platform.waitUntil(write);
       if (load.waitUntil !== undefined) load.waitUntil(write);
@@ -643,13 +658,13 @@ export class CachedVar {
     this.#end(load);
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
-    const stored = this.#machine.loaded(this.#id, load.id, clockError !== null ? NaN : (load.at ?? now));
-    if (clockError !== null) return this.#publish(load, { error: clockError });
+    const stored = this.#machine.loaded(this.#id, load.id, clockError !== null ? NaN : (load.at ?? now), load.ttl);
+    if (clockError !== null) return this.#failed(load, clockError, false);
     if (stored && this.#storage !== null) {
       try {
         this.#storage.set(this.name, value);
       } catch (error) {
-        return this.#publish(load, { error });
+        return this.#failed(load, error, false);
       }
     } else if (stored) {
       this.#store(value, hit);
@@ -669,9 +684,30 @@ export class CachedVar {
     this.#joinable = null;
     const stale = this.#machine.failed(this.#id, load.id, now, load.waiters, timedOut);
     this.#publish(load, stale ? { value: this.#stale() } : { error });
+    this.#reportError(load, error, timedOut);
     // A loader that reads ctx.signal only later must still find it aborted. Last: aborting
     // runs the loader's abort listeners, which may call back into this var.
     if (timedOut) (load.controller ??= new AbortController()).abort(error);
+  }
+
+  // A load whose value arrived but could not be kept (the clock or the storage failed): its
+  // callers get the error, and onError hears of it as of any failed load.
+  #failed(load, error, timedOut) {
+    this.#publish(load, { error });
+    this.#reportError(load, error, timedOut);
+  }
+
+  // `onError(error, { name, background, timedOut })`, once per failed load. Whatever it does —
+  // throw, return a rejecting promise — cannot break the cache.
+  #reportError(load, error, timedOut) {
+    const onError = this.#options.onError;
+    if (onError === null) return;
+    try {
+      const result = onError(error, { name: this.name, background: load.background, timedOut });
+      if (result !== null && typeof result === "object" && typeof result.then === "function") result.then(undefined, noop);
+    } catch {
+      // An observer's failure is not the cache's.
+    }
   }
 
   #end(load) {

@@ -19,7 +19,7 @@ function validate(merged, varDefaults) {
   bounded.free();
   const probe = Machine.create(Infinity);
   const d = varDefaults;
-  const code = probe.add_var(d.storage !== null, d.ttl, d.staleWhileRevalidate, d.staleIfError, d.timeout, d.cooldown);
+  const code = probe.add_var(d.storage !== null, d.ttl, d.staleWhileRevalidate, d.staleIfError, d.timeout, d.cooldown, d.retryInterval);
   probe.free();
   if (code < 0) throw rangeError("MemoryCache (a default for its vars)", -code, varDefaults);
 }

@@ -2,12 +2,12 @@
 // Types are checked here; ranges are checked by the Rust core (`core::options`), whose error
 // codes are turned into messages by `rangeError`.
 
-const DURATIONS = ["ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown"];
-const VAR_OPTIONS = new Set(["storage", "shared", "clock", ...DURATIONS]);
+const DURATIONS = ["ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown", "retryInterval"];
+const VAR_OPTIONS = new Set(["storage", "shared", "clock", "onError", ...DURATIONS]);
 const CACHE_OPTIONS = new Set([...VAR_OPTIONS, "maxEntries"]);
 
 // Option names by the core's `OptionName` codes; rules by its `Problem` codes.
-const CODE_OPTIONS = [undefined, ...DURATIONS, "maxEntries"];
+const CODE_OPTIONS = [undefined, "ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown", "maxEntries", "retryInterval"];
 const CODE_RULES = [
   undefined,
   "must be a number of milliseconds >= 0 (or Infinity)",
@@ -33,6 +33,9 @@ export const DEFAULTS = Object.freeze({
   staleIfError: 0,
   timeout: Infinity,
   cooldown: 0,
+  // The core's DEFAULT_RETRY_INTERVAL_MS (src/core/options.rs), which says why 5 s.
+  retryInterval: 5_000,
+  onError: null,
 });
 
 function describe(v) {
@@ -98,6 +101,8 @@ export function mergeOptions(what, given, base, forCache = false) {
       out.sharedReadTimeout = readTimeout;
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
+    } else if (key === "onError") {
+      if (v !== null && typeof v !== "function") throw new TypeError(`${what}: option onError must be a function (error, { name, background, timedOut }), got ${describe(v)}`);
     } else if (typeof v !== "number") {
       throw new TypeError(`${what}: option ${key} must be a number, got ${describe(v)}`);
     } else if (key === "timeout" && v > MAX_TIMEOUT && v !== Infinity) {

@@ -39,6 +39,7 @@ export class SharedTier {
   // origin once per ttl.
   #valueText;
   #entryAt = -Infinity;
+  #entryTtl = 0;
   #warned = false;
   counts = { sharedHits: 0, sharedMisses: 0, sharedWrites: 0, sharedErrors: 0 };
 
@@ -50,7 +51,10 @@ export class SharedTier {
     this.#readTimeout = readTimeout;
   }
 
-  /** `{ value, at }` of a fresh shared entry, or undefined (missing, stale, slow or failing). */
+  /**
+   * `{ value, at, ttl }` of a fresh shared entry, or undefined (missing, stale, slow or failing).
+   * `ttl`: the freshness lifetime its writer stored it with (its load's `ctx.ttl`), else the var's.
+   */
   async read(name, now) {
     let text;
     try {
@@ -77,7 +81,8 @@ export class SharedTier {
     }
     // An entry from a clock a little ahead of ours counts from our now, not from its future.
     const at = Math.min(entry.t, now);
-    if (!(now < at + this.#ttl)) {
+    const ttl = typeof entry.l === "number" && entry.l >= 0 ? entry.l : this.#ttl;
+    if (!(now < at + ttl)) {
       this.counts.sharedMisses++;
       return undefined;
     }
@@ -85,22 +90,28 @@ export class SharedTier {
     // JSON.parse gives plain data, whose JSON.stringify text is the text exactJson() gives.
     this.#valueText = JSON.stringify(entry.v);
     this.#entryAt = at;
-    return { value: entry.v, at };
+    this.#entryTtl = ttl;
+    return { value: entry.v, at, ttl };
   }
 
-  /** Writes a freshly loaded value if it changed; the write's promise, or undefined. */
-  write(name, value, now) {
+  /**
+   * Writes a freshly loaded value, fresh for `ttl` ms (its load's `ctx.ttl`), if it changed or
+   * the entry there is no longer fresh; the write's promise, or undefined.
+   */
+  write(name, value, now, ttl = this.#ttl) {
     let valueText;
     try {
       valueText = exactJson(value);
     } catch (error) {
       return this.#notWritten(error.message);
     }
-    if (valueText === this.#valueText && now < this.#entryAt + this.#ttl) return undefined;
+    if (valueText === this.#valueText && now < this.#entryAt + this.#entryTtl) return undefined;
     this.#valueText = valueText;
     this.#entryAt = now;
-    const text = `{"t":${now},"v":${valueText}}`;
-    const ttl = this.#ttl;
+    this.#entryTtl = ttl;
+    // `l`: a lifetime of its own (JSON has no Infinity: none is written, the var's applies).
+    const own = ttl !== this.#ttl && Number.isFinite(ttl) ? `"l":${ttl},` : "";
+    const text = `{"t":${now},${own}"v":${valueText}}`;
     return Promise.resolve()
       .then(() => this.#adapter.write(name, text, { ttl }))
       .then(

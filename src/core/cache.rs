@@ -137,7 +137,15 @@ impl Cache {
 
     /// See [`Var::loaded`]; a stored value may evict others (see [`Cache::take_evicted`]).
     pub fn loaded(&mut self, id: VarId, load: LoadId, now: f64) -> bool {
-        let stored = self.entry(id).is_some_and(|e| e.var.loaded(load, now));
+        let ttl = self.var(id).map_or(f64::INFINITY, |v| v.options().ttl());
+        self.loaded_for(id, load, now, ttl)
+    }
+
+    /// See [`Var::loaded_for`].
+    pub fn loaded_for(&mut self, id: VarId, load: LoadId, now: f64, ttl: f64) -> bool {
+        let stored = self
+            .entry(id)
+            .is_some_and(|e| e.var.loaded_for(load, now, ttl));
         if stored {
             self.touch(id);
         }

@@ -24,7 +24,14 @@ pub struct Options {
     pub(crate) stale_if_error: f64,
     pub(crate) timeout: f64,
     pub(crate) cooldown: f64,
+    pub(crate) retry_interval: f64,
 }
+
+/// The default `retryInterval`: after a failed load, callers that `staleIfError` covers are served
+/// the stale value at once, and the origin is retried in the background at most once per this
+/// many ms — a dead origin sees at most one request per 5 s per isolate, and a recovered one is
+/// noticed within 5 s.
+pub const DEFAULT_RETRY_INTERVAL_MS: f64 = 5_000.0;
 
 /// Which option was wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +49,8 @@ pub enum OptionName {
     Cooldown = 5,
     /// `maxEntries` (of a cache)
     MaxEntries = 6,
+    /// `retryInterval`
+    RetryInterval = 7,
 }
 
 /// What was wrong with it.
@@ -97,6 +106,7 @@ impl Options {
         stale_if_error: 0.0,
         timeout: f64::INFINITY,
         cooldown: 0.0,
+        retry_interval: DEFAULT_RETRY_INTERVAL_MS,
     };
 
     /// Validates a full set of options. `ttl`, `stale_while_revalidate`, `stale_if_error` and
@@ -127,6 +137,7 @@ impl Options {
                 });
             },
             cooldown: non_negative(OptionName::Cooldown, cooldown)?,
+            retry_interval: DEFAULT_RETRY_INTERVAL_MS,
         };
         if mode == Mode::PerCaller {
             let d = Options::DEFAULT;
@@ -154,6 +165,20 @@ impl Options {
             }
         }
         Ok(opts)
+    }
+
+    /// The same options with `retryInterval` (ms, `>= 0` or `Infinity`): see
+    /// [`DEFAULT_RETRY_INTERVAL_MS`]. It has no effect with [`Mode::PerCaller`] (no stale value).
+    pub fn with_retry_interval(self, retry_interval: f64) -> Result<Options, OptionError> {
+        Ok(Options {
+            retry_interval: non_negative(OptionName::RetryInterval, retry_interval)?,
+            ..self
+        })
+    }
+
+    /// The freshness lifetime in ms of a value stored without one of its own.
+    pub fn ttl(&self) -> f64 {
+        self.ttl
     }
 
     /// The load timeout in ms (`Infinity` when none).
@@ -246,6 +271,25 @@ mod tests {
         );
         let e = Options::new(Mode::PerCaller, inf, 0.0, 0.0, inf, 5.0).unwrap_err();
         assert_eq!(e.option, OptionName::Cooldown);
+    }
+
+    #[test]
+    fn retry_interval_defaults_to_5_s_and_is_a_non_negative_duration() {
+        let o = shared(1.0, 0.0, 0.0, 1.0, 0.0).expect("valid");
+        assert_eq!(o.retry_interval, DEFAULT_RETRY_INTERVAL_MS);
+        assert_eq!(
+            o.with_retry_interval(0.0).map(|o| o.retry_interval),
+            Ok(0.0)
+        );
+        let inf = f64::INFINITY;
+        assert_eq!(
+            o.with_retry_interval(inf).map(|o| o.retry_interval),
+            Ok(inf)
+        );
+        for bad in [-1.0, f64::NAN, f64::NEG_INFINITY] {
+            let e = o.with_retry_interval(bad).unwrap_err();
+            assert_eq!(e.code(), 7 * 16 + 1, "{bad}");
+        }
     }
 
     #[test]

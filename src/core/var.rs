@@ -94,6 +94,8 @@ pub struct Stats {
 struct Stored {
     seq: u64,
     at: f64,
+    /// Its freshness lifetime: the var's `ttl`, or the one its load chose.
+    ttl: f64,
 }
 
 /// The state machine of one variable.
@@ -112,6 +114,11 @@ pub struct Var {
     /// answer to a failed reload — an invalidate means "this may be outdated", not "this is
     /// worse than an error" — and the JS layer passes it to the loader as `previous`.
     fallback: Option<f64>,
+    /// Since when the origin counts as failing: the last failed load, or the last background
+    /// retry started since. While a stored value is stale but within `staleIfError`, callers are
+    /// served it at once, and a retry starts at most once per `retryInterval` from here. Cleared
+    /// when a value is stored.
+    failing_since: Option<f64>,
     stats: Stats,
 }
 
@@ -130,6 +137,7 @@ impl Var {
             current: None,
             cooldown_from: None,
             fallback: None,
+            failing_since: None,
             stats: Stats::default(),
         }
     }
@@ -154,8 +162,7 @@ impl Var {
 
     /// Until when (ms) the stored value is fresh; `-Infinity` when nothing is stored.
     pub fn fresh_until(&self) -> f64 {
-        self.stored
-            .map_or(f64::NEG_INFINITY, |s| s.at + self.opts.ttl)
+        self.stored.map_or(f64::NEG_INFINITY, |s| s.at + s.ttl)
     }
 
     /// When (ms) the stored value was stored; `Infinity` when nothing is stored. It is fresh at
@@ -165,7 +172,14 @@ impl Var {
     }
 
     fn fresh(&self, s: Stored, now: f64) -> bool {
-        self.opts.ttl == f64::INFINITY || (s.at <= now && now < s.at + self.opts.ttl)
+        s.ttl == f64::INFINITY || (s.at <= now && now < s.at + s.ttl)
+    }
+
+    /// The stored value is stale but within `staleIfError` at `now`.
+    fn stale_if_error(&self, s: Stored, now: f64) -> bool {
+        self.opts.stale_if_error > 0.0
+            && s.at <= now
+            && now < s.at + s.ttl + self.opts.stale_if_error
     }
 
     /// Whether a value is stored (in memory mode).
@@ -196,7 +210,7 @@ impl Var {
                 }
                 return GetDecision::Hit;
             }
-            if s.at <= now && now < s.at + self.opts.ttl + self.opts.stale_while_revalidate {
+            if s.at <= now && now < s.at + s.ttl + self.opts.stale_while_revalidate {
                 if first {
                     bump(&mut self.stats.misses);
                 }
@@ -205,6 +219,25 @@ impl Var {
                     Some(_) => GetDecision::Stale,
                     None => GetDecision::StaleRevalidate(self.start()),
                 };
+            }
+            // The origin is failing: callers staleIfError covers never wait on it again until
+            // a load succeeds; one retry runs in the background per retryInterval.
+            if let Some(since) = self.failing_since {
+                if self.stale_if_error(s, now) {
+                    if first {
+                        bump(&mut self.stats.misses);
+                    }
+                    self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
+                    let waiting = since <= now && now < since + self.opts.retry_interval;
+                    return match self.joinable() {
+                        Some(_) => GetDecision::Stale,
+                        None if waiting => GetDecision::Stale,
+                        None => {
+                            self.failing_since = Some(now);
+                            GetDecision::StaleRevalidate(self.start())
+                        }
+                    };
+                }
             }
         }
         if first {
@@ -225,9 +258,16 @@ impl Var {
     /// A load id this var never issued is ignored (`false`); so is a `now` that is not a number
     /// (the load ends, nothing is stored: its value cannot be timed).
     pub fn loaded(&mut self, id: LoadId, now: f64) -> bool {
+        self.loaded_for(id, now, self.opts.ttl)
+    }
+
+    /// [`Var::loaded`], the value fresh for `ttl` ms (its load chose its own freshness
+    /// lifetime); a `ttl` that is not `>= 0` is taken as the var's.
+    pub fn loaded_for(&mut self, id: LoadId, now: f64, ttl: f64) -> bool {
         if !self.issued(id) {
             return false;
         }
+        let ttl = if ttl >= 0.0 { ttl } else { self.opts.ttl };
         self.finish(id);
         if id <= self.floor || now.is_nan() {
             return false;
@@ -235,8 +275,13 @@ impl Var {
         match self.opts.mode {
             Mode::PerCaller => true,
             Mode::Shared if self.stored.is_none_or(|s| id > s.seq) => {
-                self.stored = Some(Stored { seq: id, at: now });
+                self.stored = Some(Stored {
+                    seq: id,
+                    at: now,
+                    ttl,
+                });
                 self.fallback = None;
+                self.failing_since = None;
                 self.cooldown_from = Some(now);
                 true
             }
@@ -257,10 +302,14 @@ impl Var {
         if timed_out {
             bump(&mut self.stats.timeouts);
         }
+        // (An unknown time starts no backoff: it could never end.)
+        if !now.is_nan() {
+            self.failing_since = Some(now);
+        }
         let sie = self.opts.stale_if_error;
         // (since, expired at): the window opens at `since` and ends `sie` after the expiry.
         let window = match (self.stored, self.fallback) {
-            (Some(s), _) => Some((s.at, s.at + self.opts.ttl)),
+            (Some(s), _) => Some((s.at, s.at + s.ttl)),
             (None, fallback) => fallback.map(|e| (e, e)),
         };
         let covered = sie > 0.0 && window.is_some_and(|(since, e)| since <= now && now < e + sie);
@@ -320,7 +369,7 @@ impl Var {
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.
-            let expiry = s.at + self.opts.ttl;
+            let expiry = s.at + s.ttl;
             self.fallback = (s.at <= now).then_some(if now < expiry { now } else { expiry });
         }
         self.cooldown_from = Some(now);
@@ -334,8 +383,10 @@ impl Var {
             self.stored = Some(Stored {
                 seq: self.floor,
                 at: now,
+                ttl: self.opts.ttl,
             });
             self.fallback = None;
+            self.failing_since = None;
         }
         self.cooldown_from = Some(now);
     }

@@ -458,3 +458,88 @@ fn a_refused_get_counts_as_a_miss_and_changes_nothing_else() {
     assert_eq!((s.hits, s.misses, s.loads), (0, 1, 0));
     assert_eq!(v.state(0.0), State::Empty);
 }
+
+fn var_retrying(ttl: f64, sie: f64, retry: f64) -> Var {
+    Var::new(
+        Options::new(Mode::Shared, ttl, 0.0, sie, f64::INFINITY, 0.0)
+            .and_then(|o| o.with_retry_interval(retry))
+            .expect("valid options"),
+    )
+}
+
+#[test]
+fn backoff_a_failing_origin_is_retried_in_the_background_once_per_retry_interval() {
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    // Expired: the first caller waits for a reload, which fails: served stale.
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    // From now on callers staleIfError covers never wait on the origin ...
+    assert_eq!(v.get(30.0), GetDecision::Stale);
+    assert_eq!(v.get(119.0), GetDecision::Stale);
+    // ... and one retry runs in the background per retryInterval.
+    let c = match v.get(120.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background retry, got {d:?}"),
+    };
+    assert_eq!(v.get(121.0), GetDecision::Stale, "one retry at a time");
+    assert_eq!(v.failed(c, 140.0, 0, true), FailDecision::ServeStale);
+    assert_eq!(
+        v.get(239.0),
+        GetDecision::Stale,
+        "the interval counts from the last failure"
+    );
+    let d = match v.get(240.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        other => panic!("expected a background retry, got {other:?}"),
+    };
+    assert!(v.loaded(d, 250.0));
+    assert_eq!(v.get(255.0), GetDecision::Hit, "a success ends the backoff");
+    // Past the staleIfError window nothing covers the caller: it waits, as ever.
+    let e = started(v.get(2000.0));
+    assert_eq!(v.failed(e, 2000.0, 1, false), FailDecision::Reject);
+    assert!(matches!(v.get(2001.0), GetDecision::Start(_)));
+    let s = v.stats();
+    assert_eq!((s.loads, s.errors), (6, 3));
+}
+
+#[test]
+fn backoff_without_stale_if_error_changes_nothing() {
+    let mut v = var_retrying(10.0, 0.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::Reject);
+    assert!(matches!(v.get(21.0), GetDecision::Start(_)));
+}
+
+#[test]
+fn a_load_may_choose_its_value_s_freshness_lifetime() {
+    let mut v = var(100.0, 0.0, 0.0, 0.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded_for(a, 0.0, 5.0));
+    assert_eq!(v.fresh_until(), 5.0);
+    assert_eq!(v.get(4.0), GetDecision::Hit);
+    let b = started(v.get(5.0));
+    assert!(
+        v.loaded_for(b, 5.0, 0.0),
+        "ttl 0: stored, served to its callers ..."
+    );
+    assert!(
+        matches!(v.get(5.0), GetDecision::Start(_)),
+        "... and the next get() loads again"
+    );
+    let mut w = var(100.0, 0.0, 0.0, 0.0);
+    let c = started(w.get(0.0));
+    assert!(w.loaded_for(c, 0.0, f64::NAN));
+    assert_eq!(
+        w.fresh_until(),
+        100.0,
+        "an invalid lifetime means the var's ttl"
+    );
+    let mut x = var(100.0, 0.0, 0.0, 0.0);
+    let d = started(x.get(0.0));
+    assert!(x.loaded_for(d, 0.0, f64::INFINITY));
+    assert_eq!(x.get(1e12), GetDecision::Hit);
+}

@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use simple_memory_cache::core::{GetDecision, LoadId, Mode, Options, Var};
+use simple_memory_cache::core::{
+    GetDecision, LoadId, Mode, Options, Var, DEFAULT_RETRY_INTERVAL_MS,
+};
 
 use crate::model::{Expect, Model, Policy};
 
@@ -17,6 +19,8 @@ pub enum Event {
     Jump(f64),
     Get,
     Loaded(usize),
+    /// A load resolves with a freshness lifetime of its own (`ctx.ttl`).
+    LoadedFor(usize, f64),
     Failed {
         pick: usize,
         waiters: u64,
@@ -44,10 +48,18 @@ pub fn duration() -> impl Strategy<Value = f64> {
 
 /// `Options::new` arguments for a shared var; the model's view of the same options.
 pub fn shared_options() -> impl Strategy<Value = (Options, Policy)> {
-    (duration(), duration(), duration(), duration(), duration()).prop_map(
-        |(ttl, swr, sie, timeout, cooldown)| {
+    (
+        duration(),
+        duration(),
+        duration(),
+        duration(),
+        duration(),
+        duration(),
+    )
+        .prop_map(|(ttl, swr, sie, timeout, cooldown, retry)| {
             let timeout = if timeout > 0.0 { timeout } else { 1.0 };
             let opts = Options::new(Mode::Shared, ttl, swr, sie, timeout, cooldown)
+                .and_then(|o| o.with_retry_interval(retry))
                 .expect("generated options are valid");
             let policy = Policy {
                 shared: true,
@@ -55,10 +67,10 @@ pub fn shared_options() -> impl Strategy<Value = (Options, Policy)> {
                 swr,
                 sie,
                 cooldown,
+                retry,
             };
             (opts, policy)
-        },
-    )
+        })
 }
 
 /// A custom-storage var: only `timeout` may be set.
@@ -73,6 +85,7 @@ pub fn per_caller_options() -> impl Strategy<Value = (Options, Policy)> {
             swr: 0.0,
             sie: 0.0,
             cooldown: 0.0,
+            retry: DEFAULT_RETRY_INTERVAL_MS,
         };
         (opts, policy)
     })
@@ -94,6 +107,7 @@ pub fn exact_event() -> impl Strategy<Value = Event> {
         .prop_map(Event::Jump),
         8 => Just(Event::Get),
         5 => any::<usize>().prop_map(Event::Loaded),
+        2 => (any::<usize>(), duration()).prop_map(|(p, ttl)| Event::LoadedFor(p, ttl)),
         3 => (any::<usize>(), 0u64..4, any::<bool>()).prop_map(|(pick, waiters, timed_out)| {
             Event::Failed { pick, waiters, timed_out }
         }),
@@ -181,6 +195,16 @@ impl Run {
                 let want = self.model.loaded(i, self.now);
                 self.log.push(format!("  load {} -> {got:?}", self.ids[i]));
                 prop_assert_eq!(got, want, "loaded({})", self.ids[i]);
+            }
+            Event::LoadedFor(pick, ttl) => {
+                let Some(i) = self.outstanding(pick) else {
+                    return Ok(());
+                };
+                let got = self.var.loaded_for(self.ids[i], self.now, ttl);
+                let want = self.model.loaded_for(i, self.now, ttl);
+                self.log
+                    .push(format!("  load {} (ttl {ttl}) -> {got:?}", self.ids[i]));
+                prop_assert_eq!(got, want, "loaded_for({})", self.ids[i]);
             }
             Event::Failed {
                 pick,
@@ -280,6 +304,7 @@ pub fn wild_event() -> impl Strategy<Value = Event> {
         2 => any_f64().prop_map(Event::Jump),
         4 => Just(Event::Get),
         3 => any::<usize>().prop_map(Event::Loaded),
+        1 => (any::<usize>(), any_f64()).prop_map(|(p, ttl)| Event::LoadedFor(p, ttl)),
         2 => (any::<usize>(), any::<u64>(), any::<bool>()).prop_map(|(pick, waiters, timed_out)| {
             Event::Failed { pick, waiters, timed_out }
         }),

@@ -18,6 +18,8 @@ pub struct Policy {
     pub swr: f64,
     pub sie: f64,
     pub cooldown: f64,
+    /// `retryInterval`.
+    pub retry: f64,
 }
 
 /// What the model expects a `get()` (or a takeover) to do. Loads are named by their index in
@@ -48,6 +50,8 @@ struct Value {
     /// Generation of the load start or `set()` that produced it.
     origin: u64,
     stored_at: f64,
+    /// Its freshness lifetime: the policy's, or its load's own.
+    ttl: f64,
 }
 
 /// The model of one var.
@@ -65,6 +69,9 @@ pub struct Model {
     /// The value an effective `invalidate()` dropped, as the time it counts as expired from:
     /// still a failed reload's stale-if-error answer until a new value is stored.
     dropped_expired_at: Option<f64>,
+    /// The last failed load, or the last background retry started since; none once a value is
+    /// stored.
+    failing_since: Option<f64>,
     pub stats: Stats,
 }
 
@@ -78,6 +85,7 @@ impl Model {
             last_reset: 0,
             last_store_or_invalidate: None,
             dropped_expired_at: None,
+            failing_since: None,
             stats: Stats::default(),
         }
     }
@@ -116,8 +124,13 @@ impl Model {
         self.value.map(|v| since(v.stored_at, now))
     }
 
+    /// The stored value's freshness lifetime (the policy's when none is stored).
+    fn ttl(&self) -> f64 {
+        self.value.map_or(self.policy.ttl, |v| v.ttl)
+    }
+
     fn fresh_at(&self, age: f64) -> bool {
-        self.policy.ttl == f64::INFINITY || age < self.policy.ttl
+        self.ttl() == f64::INFINITY || age < self.ttl()
     }
 
     /// A get() refused before any decision: a miss.
@@ -165,7 +178,7 @@ impl Model {
                 return Expect::Hit;
             }
             // Then, for `staleWhileRevalidate` ms, served stale with exactly one reload running.
-            if age < p.ttl + p.swr {
+            if age < self.ttl() + p.swr {
                 if first {
                     self.stats.misses += 1;
                 }
@@ -176,6 +189,22 @@ impl Model {
                 self.start(g);
                 return Expect::StaleRevalidate;
             }
+            // The origin failing and the value within `staleIfError`: served stale at once,
+            // retried in the background at most once per `retryInterval`.
+            if let Some(from) = self.failing_since {
+                if p.sie > 0.0 && age < self.ttl() + p.sie {
+                    if first {
+                        self.stats.misses += 1;
+                    }
+                    self.stats.stale_served += callers;
+                    if self.joinable().is_some() || since(from, now) < p.retry {
+                        return Expect::Stale;
+                    }
+                    self.failing_since = Some(now);
+                    self.start(g);
+                    return Expect::StaleRevalidate;
+                }
+            }
         }
         if first {
             self.stats.misses += 1;
@@ -185,6 +214,12 @@ impl Model {
 
     /// Load `i` resolved: does its value become the stored one?
     pub fn loaded(&mut self, i: usize, now: f64) -> bool {
+        self.loaded_for(i, now, self.policy.ttl)
+    }
+
+    /// Load `i` resolved, its value fresh for `ttl` (a `ttl` not `>= 0` means the policy's).
+    pub fn loaded_for(&mut self, i: usize, now: f64, ttl: f64) -> bool {
+        let ttl = if ttl >= 0.0 { ttl } else { self.policy.ttl };
         self.tick();
         self.loads[i].settled = true;
         let began = self.loads[i].began;
@@ -204,8 +239,10 @@ impl Model {
             self.value = Some(Value {
                 origin: began,
                 stored_at: now,
+                ttl,
             });
             self.dropped_expired_at = None;
+            self.failing_since = None;
             self.last_store_or_invalidate = Some(now);
         }
         true
@@ -219,12 +256,15 @@ impl Model {
         if timed_out {
             self.stats.timeouts += 1;
         }
+        if !now.is_nan() {
+            self.failing_since = Some(now);
+        }
         let p = self.policy;
         // The stored value within `staleIfError` of its expiry; with none stored, the value the
         // last invalidate() dropped, within `staleIfError` of when it counted as expired.
         let covered = p.sie > 0.0
             && match self.age(now) {
-                Some(age) => age < p.ttl + p.sie,
+                Some(age) => age < self.ttl() + p.sie,
                 None => self
                     .dropped_expired_at
                     .is_some_and(|e| since(e, now) < p.sie),
@@ -261,10 +301,11 @@ impl Model {
             // was stored (the clock stepped back), it is past every window: no fallback.
             let age = since(v.stored_at, now);
             let readable = v.stored_at <= now;
-            self.dropped_expired_at = match (readable, self.fresh_at(age)) {
+            let fresh = v.ttl == f64::INFINITY || age < v.ttl;
+            self.dropped_expired_at = match (readable, fresh) {
                 (false, _) => None,
                 (true, true) => Some(now),
-                (true, false) => Some(v.stored_at + self.policy.ttl),
+                (true, false) => Some(v.stored_at + v.ttl),
             };
         }
         self.last_store_or_invalidate = Some(now);
@@ -278,8 +319,10 @@ impl Model {
             self.value = Some(Value {
                 origin: g,
                 stored_at: now,
+                ttl: self.policy.ttl,
             });
             self.dropped_expired_at = None;
+            self.failing_since = None;
         }
         self.last_store_or_invalidate = Some(now);
     }
@@ -295,7 +338,7 @@ impl Model {
 
     pub fn fresh_until(&self) -> f64 {
         self.value
-            .map_or(f64::NEG_INFINITY, |v| v.stored_at + self.policy.ttl)
+            .map_or(f64::NEG_INFINITY, |v| v.stored_at + v.ttl)
     }
 
     pub fn has_value(&self) -> bool {

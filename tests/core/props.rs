@@ -152,13 +152,16 @@ impl Witness {
                 }
                 self.answered(d, had_value, 1)?;
             }
-            Event::Loaded(pick) => {
+            Event::Loaded(pick) | Event::LoadedFor(pick, _) => {
                 let Some(id) = self.pick(pick) else {
                     return Ok(());
                 };
                 let began = self.open.remove(&id).expect("open");
                 self.joinable.remove(&id);
-                let stored = self.var.loaded(id, self.now);
+                let stored = match *event {
+                    Event::LoadedFor(_, ttl) => self.var.loaded_for(id, self.now, ttl),
+                    _ => self.var.loaded(id, self.now),
+                };
                 // A settle time that is not a number stores nothing.
                 let after_reset = began > self.last_reset && !self.now.is_nan();
                 let newest = self.stored.is_none_or(|o| began > o);

@@ -3,7 +3,7 @@
 // in every constructor and in get(); unknown keys are looked for among own enumerable keys.
 // registerOptionsReadingTests(test, api, assert, helpers) registers the checks in the shared suite.
 
-const KNOWN = ["storage", "shared", "clock", "ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown"];
+const KNOWN = ["storage", "shared", "clock", "onError", "ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown", "retryInterval"];
 
 // `target` behind a Proxy that counts reads by property name (traps other than get pass through).
 function counted(target) {

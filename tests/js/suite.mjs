@@ -9,6 +9,7 @@ import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
 import { registerIoObjectTests } from "./io-objects.mjs";
+import { registerLifetimeRetryErrorTests } from "./lifetime-retry-errors.mjs";
 import { registerOptionsReadingTests } from "./options-reading.mjs";
 import { registerSharedFidelityTests } from "./shared-fidelity.mjs";
 
@@ -930,6 +931,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   registerSharedFidelityTests(test, api, { assert, fakeClock, sleep, memoryTier });
   registerHostileInputTests(test, api, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
+  registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
 
   return { runtime, ...(await suite.run({ filter })) };
 }

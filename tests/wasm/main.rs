@@ -13,6 +13,10 @@ use simple_memory_cache::Machine;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const INF: f64 = f64::INFINITY;
+// `loaded()`'s freshness lifetime: any invalid one (NaN) means the var's own ttl.
+const OWN_TTL: f64 = f64::NAN;
+// `add_var()`'s retryInterval: the default.
+const RETRY: f64 = 5000.0;
 
 // Decision kinds packed by the adapter as `load * 8 + kind`.
 const HIT: f64 = 0.0;
@@ -38,7 +42,7 @@ fn machine(max_entries: f64) -> Machine {
 
 /// Adds a var with these options and returns its index, failing the test on an error code.
 fn var(m: &mut Machine, ttl: f64, swr: f64, sie: f64, cooldown: f64) -> u32 {
-    let id = m.add_var(false, ttl, swr, sie, INF, cooldown);
+    let id = m.add_var(false, ttl, swr, sie, INF, cooldown, RETRY);
     assert!(id >= 0.0, "add_var refused with code {}", -id);
     id as u32
 }
@@ -80,7 +84,7 @@ fn create_accepts_only_a_count_or_infinity() {
 #[wasm_bindgen_test]
 fn add_var_returns_dense_indices_or_the_code_of_the_first_bad_option() {
     let mut m = machine(INF);
-    assert_eq!(m.add_var(false, INF, 0.0, 0.0, INF, 0.0), 0.0);
+    assert_eq!(m.add_var(false, INF, 0.0, 0.0, INF, 0.0, RETRY), 0.0);
     // code = option * 16 + problem; options ttl 1, swr 2, sie 3, timeout 4, cooldown 5;
     // problems: 1 not >= 0, 2 not > 0, 4 not allowed with custom storage.
     let refused = [
@@ -100,14 +104,14 @@ fn add_var_returns_dense_indices_or_the_code_of_the_first_bad_option() {
     ];
     for ((per_caller, ttl, swr, sie, timeout, cooldown), code) in refused {
         assert_eq!(
-            m.add_var(per_caller, ttl, swr, sie, timeout, cooldown),
+            m.add_var(per_caller, ttl, swr, sie, timeout, cooldown, RETRY),
             code,
             "{per_caller} {ttl} {swr} {sie} {timeout} {cooldown}"
         );
     }
     // Refusals take no index; custom storage takes a timeout; infinities are durations.
-    assert_eq!(m.add_var(true, INF, 0.0, 0.0, 50.0, 0.0), 1.0);
-    assert_eq!(m.add_var(false, 0.0, INF, INF, 1.0, INF), 2.0);
+    assert_eq!(m.add_var(true, INF, 0.0, 0.0, 50.0, 0.0, RETRY), 1.0);
+    assert_eq!(m.add_var(false, 0.0, INF, INF, 1.0, INF, RETRY), 2.0);
 }
 
 #[wasm_bindgen_test]
@@ -119,7 +123,7 @@ fn get_packs_start_join_and_hit() {
     assert_eq!(m.get(v, 0.0), packed(1.0, START));
     assert_eq!(m.state(v, 1.0), LOADING);
     assert_eq!(m.get(v, 1.0), packed(1.0, JOIN));
-    assert!(m.loaded(v, 1.0, 2.0));
+    assert!(m.loaded(v, 1.0, 2.0, OWN_TTL));
     assert_eq!(m.get(v, 3.0), HIT);
     assert_eq!(m.state(v, 3.0), FRESH);
     assert_eq!(m.fresh_until(v), INF);
@@ -132,7 +136,7 @@ fn ttl_and_stale_while_revalidate() {
     let mut m = machine(INF);
     let v = var(&mut m, 100.0, 50.0, 0.0, 0.0);
     assert_eq!(m.get(v, 0.0), packed(1.0, START));
-    assert!(m.loaded(v, 1.0, 0.0));
+    assert!(m.loaded(v, 1.0, 0.0, OWN_TTL));
     assert_eq!(m.fresh_until(v), 100.0);
     assert_eq!(m.get(v, 99.0), HIT);
     assert_eq!(m.state(v, 100.0), STALE_STATE);
@@ -141,7 +145,7 @@ fn ttl_and_stale_while_revalidate() {
     assert_eq!(m.get(v, 120.0), STALE);
     // Past the window: waits for the running revalidation.
     assert_eq!(m.get(v, 150.0), packed(2.0, JOIN));
-    assert!(m.loaded(v, 2.0, 160.0));
+    assert!(m.loaded(v, 2.0, 160.0, OWN_TTL));
     assert_eq!(m.fresh_until(v), 260.0);
     assert_eq!(m.get(v, 200.0), HIT);
     assert_eq!(m.stats(v), [2.0, 4.0, 2.0, 0.0, 2.0, 0.0, 1.0, 0.0]);
@@ -155,7 +159,7 @@ fn failed_rejects_unless_stale_if_error_covers_it() {
     assert!(!m.failed(v, 1.0, 1.0, 3, false), "nothing stored: reject");
     // The error is not cached: the next get() starts another load.
     assert_eq!(m.get(v, 2.0), packed(2.0, START));
-    assert!(m.loaded(v, 2.0, 2.0));
+    assert!(m.loaded(v, 2.0, 2.0, OWN_TTL));
     assert_eq!(m.get(v, 12.0), packed(3.0, START));
     assert!(
         m.failed(v, 3.0, 13.0, 2, true),
@@ -184,7 +188,7 @@ fn invalidate_and_set_overtake_running_loads_and_respect_cooldown() {
     assert_eq!(m.get(v, 31.0), packed(3.0, START));
     m.set(v, 32.0);
     assert!(
-        !m.loaded(v, 3.0, 33.0),
+        !m.loaded(v, 3.0, 33.0, OWN_TTL),
         "a load begun before set() is not stored"
     );
     assert_eq!(m.get(v, 34.0), HIT);
@@ -199,7 +203,7 @@ fn invalidate_and_set_overtake_running_loads_and_respect_cooldown() {
         "the running load is no longer joinable"
     );
     assert!(
-        !m.loaded(w, 1.0, 1.0),
+        !m.loaded(w, 1.0, 1.0, OWN_TTL),
         "a load begun before invalidate() is not stored"
     );
     assert_eq!(m.get(w, 2.0), packed(3.0, START));
@@ -214,7 +218,7 @@ fn abandon_starts_a_load_or_joins_the_one_another_waiter_started() {
     // A group of three callers that gave up together counts three times as coalesced.
     assert_eq!(m.abandon(v, 1.0, 0.0, 3), packed(2.0, JOIN));
     assert_eq!(m.stats(v).get(6), Some(&3.0));
-    assert!(m.loaded(v, 2.0, 1.0));
+    assert!(m.loaded(v, 2.0, 1.0, OWN_TTL));
     assert_eq!(m.get(v, 2.0), HIT);
     // A waiter that gives up after a value was stored is served it.
     assert_eq!(m.abandon(v, 1.0, 3.0, 1), HIT);
@@ -258,7 +262,7 @@ fn stored_at_and_fresh_until_give_the_window_the_js_fast_path_reads() {
         "a reading before the store is not fresh"
     );
     assert!(
-        !m.loaded(v, 2.0, f64::NAN),
+        !m.loaded(v, 2.0, f64::NAN, OWN_TTL),
         "a load settled at an unknown time stores nothing"
     );
     assert_eq!(m.stored_at(99), INF);
@@ -288,7 +292,7 @@ fn a_bounded_cache_evicts_the_least_recently_used_value() {
     );
     // b's set() took sequence number 1; its reload is 2 and, once stored, evicts c.
     assert_eq!(m.get(b, 4.0), packed(2.0, START));
-    assert!(m.loaded(b, 2.0, 5.0));
+    assert!(m.loaded(b, 2.0, 5.0, OWN_TTL));
     assert_eq!(m.take_evicted(), [c]);
     assert_eq!([m.state(a, 6.0), m.state(b, 6.0)], [FRESH, FRESH]);
 
@@ -306,7 +310,7 @@ fn unknown_var_ids_never_trap() {
     for v in [0, 1, 1000, u32::MAX] {
         assert_eq!(m.get(v, 0.0), UNKNOWN_VAR);
         assert_eq!(m.abandon(v, 1.0, 0.0, 1), UNKNOWN_VAR);
-        assert!(!m.loaded(v, 1.0, 0.0));
+        assert!(!m.loaded(v, 1.0, 0.0, OWN_TTL));
         assert!(!m.failed(v, 1.0, 0.0, 1, true));
         assert!(!m.invalidate(v, 0.0));
         m.set(v, 0.0);
@@ -327,7 +331,15 @@ fn nan_and_infinite_inputs_never_trap() {
     // A trap would abort the test; the results that have a defined meaning are checked too.
     let mut m = machine(2.0);
     assert_eq!(
-        m.add_var(false, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN),
+        m.add_var(
+            false,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            RETRY
+        ),
         -17.0
     );
     let v = var(&mut m, INF, INF, INF, INF);
@@ -336,8 +348,8 @@ fn nan_and_infinite_inputs_never_trap() {
         for id in [v, w] {
             assert_decision(m.get(id, now));
             // NaN and negative load ids name load 0, which never exists: never stored.
-            assert!(!m.loaded(id, f64::NAN, now));
-            assert!(!m.loaded(id, -1.0, now));
+            assert!(!m.loaded(id, f64::NAN, now, OWN_TTL));
+            assert!(!m.loaded(id, -1.0, now, OWN_TTL));
             m.failed(id, f64::NAN, now, u32::MAX, true);
             m.failed(id, INF, now, 0, false);
             assert_decision(m.abandon(id, f64::NAN, now, 1));
@@ -345,7 +357,7 @@ fn nan_and_infinite_inputs_never_trap() {
             assert_decision(m.abandon(id, 1.0, f64::NAN, 1));
             m.invalidate(id, now);
             m.set(id, now);
-            m.loaded(id, INF, now);
+            m.loaded(id, INF, now, OWN_TTL);
             m.touch_all(&[id]);
             assert!(m.state(id, now) <= STALE_STATE);
             m.fresh_until(id);
@@ -356,6 +368,19 @@ fn nan_and_infinite_inputs_never_trap() {
     // Still a working machine: a fresh var behaves as usual.
     let x = plain_var(&mut m);
     assert_eq!(m.get(x, 0.0), packed(1.0, START));
-    assert!(m.loaded(x, 1.0, 0.0));
+    assert!(m.loaded(x, 1.0, 0.0, OWN_TTL));
     assert_eq!(m.get(x, 1.0), HIT);
+}
+
+#[wasm_bindgen_test]
+fn retry_interval_is_validated_and_a_load_may_set_its_value_s_lifetime() {
+    let mut m = machine(INF);
+    assert_eq!(
+        m.add_var(false, 10.0, 0.0, 0.0, INF, 0.0, -1.0),
+        -f64::from(7 * 16 + 1)
+    );
+    let v = var(&mut m, 100.0, 0.0, 0.0, 0.0);
+    assert_eq!(m.get(v, 0.0), packed(1.0, START));
+    assert!(m.loaded(v, 1.0, 0.0, 5.0));
+    assert_eq!(m.fresh_until(v), 5.0);
 }
