@@ -46,6 +46,15 @@ export interface LoaderContext<T> {
   signal: AbortSignal;
   /** The value stored when this load started (stale or invalidated values excluded: `undefined`). */
   previous: T | undefined;
+  /**
+   * How long (ms) the value this load stores stays fresh: starts as the var's `ttl`; set it to
+   * honour the origin, e.g. `ctx.ttl = freshnessLifetime(res) ?? 60_000` (see
+   * `simple-memory-cache/http`; RFC 9111 §4.2.1). `0`: served to this load's callers, the next
+   * `get()` loads again; `Infinity`: never expires. Setting anything else (negative, `NaN`, not a
+   * number) throws a `RangeError` naming the var, at the assignment. It travels with the value
+   * through the shared tier (a finite one). Ignored with custom `storage`.
+   */
+  ttl: number;
 }
 
 /** Produces a var's value. Its result is cached; its rejections never are. */
@@ -66,7 +75,10 @@ export interface CachedVarOptions<T = unknown> {
    * in memory only (a console warning, and `sharedErrors`).
    */
   shared?: SharedAdapter | null;
-  /** A stored value is fresh for this long after it was stored. Default `Infinity`. */
+  /**
+   * A stored value is fresh for this long after it was stored (RFC 9111's freshness lifetime),
+   * unless its load set `ctx.ttl`. Default `Infinity`.
+   */
   ttl?: number;
   /**
    * For this long after expiry, `get()` resolves the stale value at once and starts exactly one
@@ -87,6 +99,23 @@ export interface CachedVarOptions<T = unknown> {
    * the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
    */
   cooldown?: number;
+  /**
+   * After a load fails or times out, callers that `staleIfError` covers are served the stale
+   * value at once and never wait on the origin again until a load succeeds; the origin is retried
+   * in the background (handed to `waitUntil`) at most once per this many ms, counted from the last
+   * failure or retry. Callers nothing stale covers still load (single-flight; errors are never
+   * cached). No effect without `staleIfError`. Default 5000: a dead origin sees at most one
+   * request per 5 s per isolate, a recovered one is noticed within 5 s. `>= 0` or `Infinity`.
+   */
+  retryInterval?: number;
+  /**
+   * Called once per failed load, foreground or background (a stale-while-revalidate reload or a
+   * retry), with the load's error — a `TimeoutError` `DOMException` when it timed out — and
+   * `{ name, background, timedOut }`. Also when a loaded value could not be kept (the clock or
+   * the storage failed as it arrived). Whatever it does (throw, reject) never breaks the cache.
+   * Default `null`.
+   */
+  onError?: ((error: unknown, info: { name: string; background: boolean; timedOut: boolean }) => void) | null;
   /**
    * Milliseconds now, read for every window. Default `performance.now()`: monotonic, so a
    * wall-clock step changes nothing. Inject one to drive time in tests; it should not step

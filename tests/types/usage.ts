@@ -12,7 +12,22 @@ const loader = jwks.onFirstAccess(async ({ signal, previous, name }) => {
   const fallback: Jwks = previous ?? { keys: [] };
   return res.ok ? ((await res.json()) as Jwks) : fallback;
 });
-loader satisfies (ctx: { name: string; signal: AbortSignal; previous: Jwks | undefined }) => Promise<Jwks>;
+loader satisfies (ctx: { name: string; signal: AbortSignal; previous: Jwks | undefined; ttl: number }) => Promise<Jwks>;
+
+// A load may set its value's freshness lifetime; backoff and error reporting are options.
+const flags = new CachedVar<Record<string, boolean>>("flags", {
+  staleIfError: 3_600_000,
+  retryInterval: 10_000,
+  onError: (error, { name, background, timedOut }) => console.warn(name, background, timedOut, error),
+});
+flags.onFirstAccess(async (ctx) => {
+  ctx.ttl = 30_000;
+  // @ts-expect-error ctx.ttl is a number of milliseconds
+  ctx.ttl = "30s";
+  return { beta: true };
+});
+// @ts-expect-error onError is a function
+new CachedVar("bad", { onError: "log" });
 
 async function handler(ctx: { waitUntil(p: Promise<unknown>): void }): Promise<string[]> {
   const keys: Jwks = await jwks.get({ waitUntil: (p) => ctx.waitUntil(p) });
