@@ -102,10 +102,11 @@ md.push(
     ["what", "raw", "gzip"],
     [
       ["wasm", size.wasm.raw, size.wasm.gzip],
-      ["JS as shipped (entry/, glue/bundle.js, shared/)", size.js.raw, size.js.gzip],
+      ["JS as shipped (entry/, glue/bundle.js, shared/, http/)", size.js.raw, size.js.gzip],
       ["whole package (JS + wasm)", size.package.raw, size.package.gzip],
       ["a Worker's share: workerd entry bundled + minified (esbuild)", size.worker.js.raw, size.worker.js.gzip],
       ["a Worker's share: + the wasm module", size.worker.js.raw + size.worker.wasm.raw, size.worker.js.gzip + size.worker.wasm.gzip],
+      ["a Worker's share of simple-memory-cache/http, if imported (bundled + minified)", size.worker.http.raw, size.worker.http.gzip],
       ...size.files.map((f) => [`  ${f.path}`, f.raw, f.gzip]),
     ].map(([w, r, g]) => [w, r.toLocaleString("en"), g.toLocaleString("en")]),
   ),

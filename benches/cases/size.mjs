@@ -1,6 +1,7 @@
 // Case 5, size: the package's JS and wasm as `npm pack` ships them (entries, the bundle of lib/ and
-// the glue, the shared-tier adapters; not the .d.ts), raw and gzip -9, and what it adds to a
-// Worker: the workerd entry bundled and minified by esbuild, plus the wasm module.
+// the glue, the shared-tier adapters, http/; not the .d.ts), raw and gzip -9, and what it adds to
+// a Worker: the workerd entry bundled and minified by esbuild, plus the wasm module; and, apart,
+// what importing `simple-memory-cache/http` adds (the main entry never loads it).
 
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -19,10 +20,11 @@ async function files(ext) {
 
 const total = (list) => ({ raw: list.reduce((a, f) => a + f.bytes.length, 0), gzip: list.reduce((a, f) => a + gz(f.bytes), 0) });
 
-// The package as a Worker gets it: one minified bundle (the wasm stays a separate module).
-async function workerBundle() {
+// The package (or one subpath of it) as a Worker gets it: one minified bundle (the wasm stays a
+// separate module).
+async function workerBundle(specifier = "simple-memory-cache") {
   const out = await esbuild.build({
-    stdin: { contents: `export * from "simple-memory-cache";`, resolveDir: new URL("..", import.meta.url).pathname },
+    stdin: { contents: `export * from "${specifier}";`, resolveDir: new URL("..", import.meta.url).pathname },
     bundle: true,
     minify: true,
     write: false,
@@ -45,6 +47,6 @@ export async function size() {
     js: total(js),
     package: total([...wasm, ...js]),
     files: [...js, ...wasm].map((f) => ({ path: f.path, raw: f.bytes.length, gzip: gz(f.bytes) })),
-    worker: { js: await workerBundle(), wasm: total(wasm) },
+    worker: { js: await workerBundle(), wasm: total(wasm), http: await workerBundle("simple-memory-cache/http") },
   };
 }

@@ -8,6 +8,7 @@ import * as api from "simple-memory-cache";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
+import { registerHttpLifetimeTests } from "./http-lifetime.mjs";
 import { registerIoObjectTests } from "./io-objects.mjs";
 import { registerLifetimeRetryErrorTests } from "./lifetime-retry-errors.mjs";
 import { registerOptionsReadingTests } from "./options-reading.mjs";
@@ -930,6 +931,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   registerIoObjectTests(test, api, assert, runtime);
   registerSharedFidelityTests(test, api, { assert, fakeClock, sleep, memoryTier });
   registerHostileInputTests(test, api, assert);
+  registerHttpLifetimeTests(test, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
   registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
 

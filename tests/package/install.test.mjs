@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 import { startBundle } from "../workerd/launch.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -35,9 +36,10 @@ try {
   const shipped = JSON.parse(run("npm", ["pack", join(ROOT, "pkg"), "--dry-run", "--json"]))[0].files.map((f) => f.path);
   check(shipped.includes("glue/bundle.js") && shipped.includes("glue/simple_memory_cache_bg.wasm"), "the tarball holds the bundle and the wasm", shipped.join(", "));
   check(!shipped.some((p) => p.startsWith("lib/") || p === "glue/simple_memory_cache.js"), "the tarball holds no unbundled module (every entry imports the bundle alone)", shipped.join(", "));
+  check(shipped.includes("http/index.js") && shipped.includes("http/index.d.ts"), "the tarball holds the http subpath and its types", shipped.join(", "));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module", dependencies: { "simple-memory-cache": `file:./${tarball}` } }));
   run("npm", ["install", "--no-audit", "--no-fund", "--silent"]);
-  for (const f of ["app.mjs", "app.cjs", "worker.js", "wrangler.toml"]) cpSync(join(HERE, f), join(dir, f));
+  for (const f of ["app.mjs", "app.cjs", "http.mjs", "http.cjs", "worker.js", "wrangler.toml"]) cpSync(join(HERE, f), join(dir, f));
 
   const expectApp = (runtime, out, loads = 1) => {
     let r;
@@ -54,6 +56,27 @@ try {
   expectApp("bun", run(join(BIN, "bun"), ["app.mjs"]));
   expectApp("deno (no permission flags)", run(join(BIN, "deno"), ["run", "app.mjs"]));
 
+  // The subpath `simple-memory-cache/http`: max-age=60 less Age 10 is 50 000 ms in every runtime.
+  const expectLifetime = (runtime, out) => check(out.trim().split("\n").pop() === '{"lifetime":50000}', `${runtime}: simple-memory-cache/http reads a Response`, out);
+  expectLifetime("node (ESM)", run("node", ["http.mjs"]));
+  expectLifetime("node (require)", run("node", ["http.cjs"]));
+  expectLifetime("bun", run(join(BIN, "bun"), ["http.mjs"]));
+  expectLifetime("deno (no permission flags)", run(join(BIN, "deno"), ["run", "http.mjs"]));
+  // A Worker that imports only the main entry carries none of it.
+  const { metafile } = await esbuild.build({
+    stdin: { contents: `export * from "simple-memory-cache";`, resolveDir: dir },
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*", "*.wasm"],
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(metafile.inputs);
+  check(inputs.some((p) => p.includes("simple-memory-cache/entry/")) && !inputs.some((p) => p.includes("simple-memory-cache/http/")), "a bundle of the main entry holds nothing of simple-memory-cache/http", inputs.join(", "));
+
   run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "dist"]);
   const files = readdirSync(join(dir, "dist"));
   const wasm = files.filter((f) => f.endsWith(".wasm"));
@@ -65,6 +88,7 @@ try {
     check(first.value?.load === 1 && second.value?.load === 1 && second.loads === 1, "workerd (wrangler bundle): value kept across requests", JSON.stringify([first, second]));
     check(second.stats?.hits === first.stats?.hits + 1 && second.state === "fresh", "workerd (wrangler bundle): the second request is a hit", JSON.stringify([first, second]));
     check(sameApi(first.exports), "workerd (wrangler bundle): exports exactly the public API", `${first.exports} vs ${API}`);
+    check(first.lifetime === 50_000, "workerd (wrangler bundle): simple-memory-cache/http reads a Response", JSON.stringify(first));
   } catch (error) {
     check(false, "workerd (wrangler bundle) answered", `${error.message}\n${worker.output()}`);
   } finally {

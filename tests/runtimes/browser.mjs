@@ -12,9 +12,16 @@ import { checkEntry, report, setupFailure } from "./report.mjs";
 const runtime = "chromium";
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
+// The import map: the package's browser entry, and each subpath export (`simple-memory-cache/http`)
+// at its `default` target, as pkg/package.json's `exports` says.
+const { exports } = JSON.parse(await readFile(resolve(ROOT, "pkg/package.json"), "utf8"));
+const imports = { "simple-memory-cache": "/pkg/entry/browser.js" };
+for (const [subpath, target] of Object.entries(exports)) {
+  if (subpath !== "." && typeof target === "object") imports[`simple-memory-cache${subpath.slice(1)}`] = `/pkg/${target.default.slice(2)}`;
+}
 const PAGE = `<!doctype html>
 <link rel="icon" href="data:,">
-<script type="importmap">{ "imports": { "simple-memory-cache": "/pkg/entry/browser.js" } }</script>
+<script type="importmap">${JSON.stringify({ imports })}</script>
 <title>simple-memory-cache suite</title>`;
 const RUN_BOUND_MS = 300_000;
 

@@ -1,6 +1,7 @@
 // Compiled by `tsc --noEmit` in `make test`: the typed API accepts what users write and refuses
 // what it should (each `@ts-expect-error` fails the build if the line stops being an error).
 import { CachedVar, GLOBAL_CACHE, MemoryCache, NO_VALUE_STORED, NoStoredValue, type Storage } from "simple-memory-cache";
+import { cacheDirectives, freshnessLifetime } from "simple-memory-cache/http";
 
 interface Jwks {
   keys: { kid: string; kty: string }[];
@@ -60,3 +61,11 @@ try {
 } catch (e) {
   if (e instanceof NoStoredValue) console.log(e.message);
 }
+
+// simple-memory-cache/http reads a Response, a { headers } or a Headers; undefined = nothing said.
+const lifetimeMs: number | undefined = freshnessLifetime(new Response(""));
+const ttl: number = freshnessLifetime({ headers: new Headers() }) ?? 60_000;
+const swr: number | undefined = cacheDirectives(new Headers()).staleWhileRevalidate;
+void lifetimeMs, ttl, swr;
+// @ts-expect-error a plain object of headers is not read (wrap it: new Headers(obj))
+freshnessLifetime({ headers: { "cache-control": "max-age=60" } });
