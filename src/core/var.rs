@@ -369,8 +369,12 @@ impl Var {
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.
-            let expiry = s.at + s.ttl;
-            self.fallback = (s.at <= now).then_some(if now < expiry { now } else { expiry });
+            let expiry = if self.fresh(s, now) {
+                now
+            } else {
+                s.at + s.ttl
+            };
+            self.fallback = (s.at <= now).then_some(expiry);
         }
         self.cooldown_from = Some(now);
         InvalidateDecision::Invalidated

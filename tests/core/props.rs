@@ -118,7 +118,8 @@ impl Witness {
         match d {
             GetDecision::Hit => prop_assert!(had_value, "hit without a value"),
             GetDecision::Stale => {
-                prop_assert!(had_value && self.joinable.len() == 1, "stale: {d:?}");
+                // With a reload running, or while backing off a failing origin (none running).
+                prop_assert!(had_value && self.joinable.len() <= 1, "stale: {d:?}");
                 self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
             }
             GetDecision::StaleRevalidate(id) => {
