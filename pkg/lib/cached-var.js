@@ -288,14 +288,17 @@ export class CachedVar {
       case HIT:
       case STALE:
         return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
-      case STALE_REVALIDATE:
+      case STALE_REVALIDATE: {
+        // The value decided on, taken before the loader runs: it may invalidate or set the var.
+        const value = this.#value;
         try {
           this.#start(id, waitUntil, true);
         } catch {
           // The background reload could not start (#start told the core); the stale value is
           // still what this caller may be served.
         }
-        return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
+        return group === null ? this.#serve(value, signal) : this.#settleGroup(group, { value });
+      }
       case JOIN:
       case START: {
         let load = this.#loads?.get(id);

@@ -188,6 +188,19 @@ export function registerFaultTests(test, api, { assert, deferred, fakeClock, sle
     assert.ok(/another var's loader/.test(seen.message), seen.message);
   });
 
+  test(`${ISSUE}: a stale-while-revalidate get() whose background loader invalidates the var at once still gets the stale value (found by the package fuzzer)`, async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("swr-invalidate"), { ttl: 10, staleWhileRevalidate: 1000, clock });
+    let n = 0;
+    v.onFirstAccess(() => {
+      if (++n === 2) v.invalidate();
+      return `v${n}`;
+    });
+    assert.is(await v.get(), "v1");
+    clock.advance(20);
+    assert.is(await v.get(), "v1", "served the stale value it was decided on, not undefined");
+  });
+
   test(`${ISSUE}: a waitUntil that calls back into the var while its load starts neither wedges nor doubles the load`, async () => {
     const v = new CachedVar(fresh("reentrant-waituntil"));
     let loads = 0;
