@@ -14,7 +14,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
 const PAGE = `<!doctype html>
 <link rel="icon" href="data:,">
-<script type="importmap">{ "imports": { "simple-memory-cache": "/pkg/entry/browser.js" } }</script>
+<script type="importmap">{ "imports": { "simple-memory-cache": "/pkg/entry/inline.js" } }</script>
 <title>simple-memory-cache suite</title>`;
 const RUN_BOUND_MS = 300_000;
 
@@ -58,7 +58,7 @@ try {
     timer = setTimeout(() => reject(new Error(`suite did not finish within ${RUN_BOUND_MS} ms`)), RUN_BOUND_MS);
   });
   result = await Promise.race([run, bound]).finally(() => clearTimeout(timer));
-  checkEntry(runtime, requested.filter((p) => p.startsWith("/pkg/entry/")).join(", "), "browser.js");
+  checkEntry(runtime, requested.filter((p) => p.startsWith("/pkg/entry/")).join(", "), "inline.js");
 } catch (error) {
   result = setupFailure(error);
 } finally {
