@@ -1,6 +1,6 @@
 // Every bundler and platform issue 13 names, from the packed tarball, with no configuration beyond
 // what the tool itself needs: `npm pack` of pkg/ once, installed once into a scratch project, then
-// the same small app (tests/bundlers/app/) built by each tool and RUN in its runtime — Node, Bun,
+// the same small app (tests/bundlers/app/make-app.js) built by each tool and RUN in its runtime — Node, Bun,
 // Deno, headless Chromium, workerd, Vercel's edge runtime. Each run reads a var with a loader
 // twice: the loader must run once and both reads give its value. The tools are the workspace's
 // pinned devDependencies (nothing is installed per tool). Ends with "bundlers: N passed, N failed".
@@ -124,13 +124,15 @@ const page = (name, script, classic = false) =>
   writeFileSync(join(out(name), "index.html"), `<!doctype html><link rel="icon" href="data:,"><script${classic ? "" : ' type="module"'} src="./${script}"></script>\n`);
 
 // `.wasm?module` imports as Vercel's edge bundler makes them (@vercel/node's edge-wasm-plugin): a
-// global binding `wasm_<sha1 of the file>` that the platform fills with the compiled module.
+// global binding `wasm_<sha1 of the file>` that the platform fills with the compiled module. Plain
+// `.wasm` imports too, for the escape hatch's made-up platform.
 function vercelWasmModules(bindings) {
   return {
     name: "vercel-wasm",
     setup(build) {
-      build.onResolve({ filter: /\.wasm\?module$/ }, async (args) => {
-        const file = (await build.resolve(args.path.replace(/\?module$/, ""), { resolveDir: args.resolveDir, kind: args.kind })).path;
+      build.onResolve({ filter: /\.wasm(\?module)?$/ }, async (args) => {
+        if (args.pluginData === "inner") return undefined; // the file's own resolution, below
+        const file = (await build.resolve(args.path.replace(/\?module$/, ""), { resolveDir: args.resolveDir, kind: args.kind, pluginData: "inner" })).path;
         const bytes = readFileSync(file);
         const name = `wasm_${createHash("sha1").update(bytes).digest("hex")}`;
         bindings[name] = bytes;
@@ -141,11 +143,11 @@ function vercelWasmModules(bindings) {
   };
 }
 
-/** api/edge.js bundled under `conditions`, run twice in Vercel's edge runtime with wasm compilation refused (as on Vercel Edge). */
-async function inEdgeRuntime(conditions) {
+/** `entry` (a function's default export) bundled under `conditions`, called twice in Vercel's edge runtime with wasm compilation refused (as on Vercel Edge). */
+async function inEdgeRuntime(entry, conditions) {
   const bindings = {};
   const built = await esbuild.build({
-    entryPoints: [join(dir, "api/edge.js")],
+    entryPoints: [join(dir, entry)],
     bundle: true,
     write: false,
     platform: "browser",
@@ -290,13 +292,16 @@ try {
   });
 
   await target("Vercel Edge (edge-light) bundle → edge-runtime refusing wasm compilation, two calls", () =>
-    inEdgeRuntime(["edge-light", "browser", "module", "import", "require"]),
+    inEdgeRuntime("api/edge.js", ["edge-light", "browser", "module", "import", "require"]),
   );
   // The check above only means something if that runtime refuses what Vercel Edge refuses.
   await target("control: without edge-light, edge-runtime refuses the inline entry (compiling wasm from bytes)", async () => {
-    const refused = await inEdgeRuntime(["browser", "module", "import", "require"]).then(() => null, (e) => e);
+    const refused = await inEdgeRuntime("api/edge.js", ["browser", "module", "import", "require"]).then(() => null, (e) => e);
     if (!/Wasm code generation disallowed/.test(String(refused?.message))) throw new Error(`expected a refusal to compile wasm, got ${refused ?? "success"}`);
   });
+  await target("escape hatch: simple-memory-cache/manual + the exported .wasm, where no entry fits (edge-runtime, no workerd/edge-light condition)", () =>
+    inEdgeRuntime("api/manual.js", ["worker", "browser"]),
+  );
   await target("vercel dev (@vercel/node's edge function server) → two requests", async () => {
     const dev = await startServer("node", [join(ROOT, "node_modules/@vercel/node/dist/dev-server.mjs")], /Dev server listening: .*port: (\d+)/, { VERCEL_DEV_ENTRYPOINT: "api/edge.js" });
     try {
