@@ -15,11 +15,11 @@ const WASM = "${readFileSync(input).toString("base64")}";
 
 /** The wasm's bytes, decoded afresh on each call (nothing keeps them once compiled). */
 export function wasmBytes() {
-  // Node, Bun and Deno decode natively; read off globalThis, as a bundler seeing a free \`Buffer\`
-  // may add a polyfill to a browser bundle.
+  // Deno, Bun, current browsers. First: in Deno, merely reading globalThis.Buffer costs ~9 ms.
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(WASM);
+  // Node 20 and 22 (no fromBase64). Read off globalThis: a bundler seeing a free \`Buffer\` may polyfill it.
   const NodeBuffer = globalThis.Buffer;
   if (typeof NodeBuffer === "function") return NodeBuffer.from(WASM, "base64");
-  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(WASM);
   // Browsers without Uint8Array.fromBase64 (added in 2024-2025).
   const text = atob(WASM);
   const bytes = new Uint8Array(text.length);
