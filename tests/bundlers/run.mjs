@@ -1,7 +1,7 @@
 // Every bundler and platform issue 13 names, from the packed tarball, with no configuration beyond
 // what the tool itself needs: `npm pack` of pkg/ once, installed once into a scratch project, then
 // the same small app (tests/bundlers/app/make-app.js) built by each tool and RUN in its runtime — Node, Bun,
-// Deno, headless Chromium, workerd, Vercel's edge runtime. Each run reads a var with a loader
+// Deno, headless Chromium, workerd, Vercel's edge runtime, Next.js. Each run reads a var with a loader
 // twice: the loader must run once and both reads give its value. The tools are the workspace's
 // pinned devDependencies (nothing is installed per tool). Ends with "bundlers: N passed, N failed".
 // Usage: node tests/bundlers/run.mjs [name filter]
@@ -166,9 +166,9 @@ async function inEdgeRuntime(entry, conditions) {
   for (const call of [1, 2]) checkTwoGets(await (await runtime.evaluate("edgeFunction.default()")).json(), `call ${call}`);
 }
 
-/** Starts a server process, waits for `ready` on its stdout (a match giving the port), returns its URL and a stop. */
-async function startServer(cmd, args, ready, env = {}) {
-  const child = spawn(cmd, args, { cwd: dir, env: { ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts a server process, waits for `ready` on its output (a match giving the port), returns its URL and a stop (of its process group). */
+async function startServer(cmd, args, ready, { env = {}, cwd = dir } = {}) {
+  const child = spawn(cmd, args, { cwd, env: { ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const port = await new Promise((found, fail) => {
     const timer = setTimeout(() => fail(new Error(`${cmd} did not start within 30 s:\n${output}`)), 30_000);
@@ -184,7 +184,7 @@ async function startServer(cmd, args, ready, env = {}) {
     child.stderr.on("data", scan);
     child.on("exit", (code) => fail(new Error(`${cmd} exited (${code}):\n${output}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => child.kill("SIGKILL") };
+  return { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => process.kill(-child.pid, "SIGKILL") };
 }
 
 const t0 = performance.now();
@@ -192,6 +192,7 @@ let files = null;
 try {
   // The tarball, once; one scratch project; the app.
   const tarball = (await sh("npm", ["pack", join(ROOT, "pkg"), "--pack-destination", dir, "--silent"])).trim().split("\n").pop();
+  const tarballPath = join(dir, tarball);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module", dependencies: { "simple-memory-cache": `file:./${tarball}` } }));
   await sh("npm", ["install", "--no-audit", "--no-fund", "--silent"]);
   cpSync(join(HERE, "app"), dir, { recursive: true });
@@ -303,7 +304,7 @@ try {
     inEdgeRuntime("api/manual.js", ["worker", "browser"]),
   );
   await target("vercel dev (@vercel/node's edge function server) → two requests", async () => {
-    const dev = await startServer("node", [join(ROOT, "node_modules/@vercel/node/dist/dev-server.mjs")], /Dev server listening: .*port: (\d+)/, { VERCEL_DEV_ENTRYPOINT: "api/edge.js" });
+    const dev = await startServer("node", [join(ROOT, "node_modules/@vercel/node/dist/dev-server.mjs")], /Dev server listening: .*port: (\d+)/, { env: { VERCEL_DEV_ENTRYPOINT: "api/edge.js" } });
     try {
       for (const request of [1, 2]) {
         const res = await fetch(dev.url);
@@ -314,6 +315,33 @@ try {
       throw new Error(`${error.message}\n${dev.output()}`);
     } finally {
       dev.stop();
+    }
+  });
+
+  await target("Next.js: an edge route, next build (Turbopack) → next start, two requests", async () => {
+    // Next resolves next and react from the project's node_modules or above: this project lives
+    // under the workspace (whose node_modules has them) and holds only the tarball itself.
+    const app = mkdtempSync(join(ROOT, "target", "bundlers-next-"));
+    let server;
+    try {
+      cpSync(join(HERE, "next"), app, { recursive: true });
+      for (const f of ["app.js", "make-app.js"]) cpSync(join(HERE, "app", f), join(app, "lib", f));
+      writeFileSync(join(app, "package.json"), JSON.stringify({ name: "next-scratch", private: true, type: "module", dependencies: { "simple-memory-cache": `file:${tarballPath}` } }));
+      await sh("npm", ["install", "--no-audit", "--no-fund", "--silent", "--no-package-lock"], { cwd: app });
+      const env = { NEXT_TELEMETRY_DISABLED: "1" };
+      await sh("next", ["build"], { cwd: app, env });
+      server = await startServer("next", ["start", "--hostname", "127.0.0.1", "--port", "0"], /http:\/\/127\.0\.0\.1:(\d+)/, { cwd: app, env });
+      for (const request of [1, 2]) {
+        const res = await fetch(`${server.url}/api/cache`);
+        if (!res.ok) throw new Error(`request ${request}: HTTP ${res.status} ${await res.text()}\n${server.output()}`);
+        checkTwoGets(await res.json(), `request ${request}`);
+      }
+      const manifest = readFileSync(join(app, ".next/server/middleware-manifest.json"), "utf8");
+      const functions = Object.values(JSON.parse(manifest).functions ?? {});
+      if (!functions.some((f) => f.wasm?.length > 0)) throw new Error(`the edge route carries no wasm binding (not the edge-light entry?): ${manifest}`);
+    } finally {
+      server?.stop();
+      rmSync(app, { recursive: true, force: true });
     }
   });
 
