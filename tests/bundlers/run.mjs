@@ -1,9 +1,10 @@
 // Every bundler and platform issue 13 names, from the packed tarball, with no configuration beyond
-// what the tool itself needs: `npm pack` of pkg/ once, installed once into a scratch project, then
-// the same small app (tests/bundlers/app/make-app.js) built by each tool and RUN in its runtime — Node, Bun,
-// Deno, headless Chromium, workerd, Vercel's edge runtime, Next.js. Each run reads a var with a loader
-// twice: the loader must run once and both reads give its value. The tools are the workspace's
-// pinned devDependencies (nothing is installed per tool). Ends with "bundlers: N passed, N failed".
+// what the tool itself needs: `npm pack` of pkg/ once, installed into one scratch project (and
+// into a Next.js project under target/, as Next finds next and react only above its project), the
+// same small app (tests/bundlers/app/make-app.js) built by each tool and RUN in its runtime: Node,
+// Bun, Deno, headless Chromium, workerd, Vercel's edge runtime, Next.js. Each run reads a var with
+// a loader twice: the loader must run once and both reads give its value. The tools are the
+// workspace's pinned devDependencies. Ends with "bundlers: N passed, N failed".
 // Usage: node tests/bundlers/run.mjs [name filter]
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
