@@ -31,6 +31,8 @@ const STEPS = [
   { name: "js suite: workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/workerd/run-suite.mjs" },
   { name: "workerd: request-safe single-flight", cmd: "node tests/workerd/request-safety.mjs" },
   { name: "package: installed by name in node, bun, deno, wrangler + workerd", cmd: "node tests/package/install.test.mjs" },
+  { name: "bundlers: the packed tarball built by esbuild, rollup, bun build, webpack, Vite, wrangler, Vercel Edge, Next.js, Deno, and run", cmd: "node tests/bundlers/run.mjs" },
+  { name: "publish: npm publish --dry-run, publint, attw, tsc CommonJS consumers, cargo publish --dry-run", cmd: "node tests/publish/check.mjs" },
   { name: "shared tier: Workers KV across two workerd isolates (Miniflare's local KV)", cmd: "node tests/shared/workers-kv.mjs" },
   { name: "shared tier: Workers Cache API across two workerd isolates (Miniflare's local cache)", cmd: "node tests/shared/workers-cache.mjs" },
   { name: "shared tier: KV down or stuck, no cache service (plain workerd)", cmd: "node tests/shared/workers-outage.mjs" },

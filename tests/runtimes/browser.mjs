@@ -12,10 +12,10 @@ import { checkEntry, report, setupFailure } from "./report.mjs";
 const runtime = "chromium";
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
-// The import map: the package's browser entry, and each subpath export (`simple-memory-cache/http`)
+// The import map: the package's default (inline) entry, and each subpath export (`simple-memory-cache/http`)
 // at its `default` target, as pkg/package.json's `exports` says.
 const { exports } = JSON.parse(await readFile(resolve(ROOT, "pkg/package.json"), "utf8"));
-const imports = { "simple-memory-cache": "/pkg/entry/browser.js" };
+const imports = { "simple-memory-cache": "/pkg/entry/inline.js" };
 for (const [subpath, target] of Object.entries(exports)) {
   if (subpath !== "." && typeof target === "object") imports[`simple-memory-cache${subpath.slice(1)}`] = `/pkg/${target.default.slice(2)}`;
 }
@@ -65,7 +65,7 @@ try {
     timer = setTimeout(() => reject(new Error(`suite did not finish within ${RUN_BOUND_MS} ms`)), RUN_BOUND_MS);
   });
   result = await Promise.race([run, bound]).finally(() => clearTimeout(timer));
-  checkEntry(runtime, requested.filter((p) => p.startsWith("/pkg/entry/")).join(", "), "browser.js");
+  checkEntry(runtime, requested.filter((p) => p.startsWith("/pkg/entry/")).join(", "), "inline.js");
 } catch (error) {
   result = setupFailure(error);
 } finally {

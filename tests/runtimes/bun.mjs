@@ -8,7 +8,7 @@ try {
   const { runSuite } = await import("../js/suite.mjs");
   // Bun lists every module it has loaded, ES modules included, in require.cache.
   const entries = Object.keys(require.cache).filter((path) => path.includes("/pkg/entry/"));
-  checkEntry(runtime, entries.join(", "), "node.js");
+  checkEntry(runtime, entries.join(", "), "inline.js");
   result = await runSuite({ runtime, filter: process.argv[2] });
 } catch (error) {
   result = setupFailure(error);

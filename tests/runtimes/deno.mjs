@@ -7,9 +7,9 @@ const runtime = "deno";
 let result;
 try {
   const { runSuite } = await import("../js/suite.mjs");
-  // Deno's resolver, under its conditions (`deno` first). The node entry would also fail here: it
-  // reads the .wasm with node:fs, which needs --allow-read.
-  checkEntry(runtime, import.meta.resolve("simple-memory-cache"), "deno.js");
+  // Deno's resolver, under its conditions (`deno`, `node`, `import`, `default`): the inlined wasm,
+  // which needs no --allow-read.
+  checkEntry(runtime, import.meta.resolve("simple-memory-cache"), "inline.js");
   result = await runSuite({ runtime, filter: Deno.args[0] });
 } catch (error) {
   result = setupFailure(error);

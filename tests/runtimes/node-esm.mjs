@@ -7,7 +7,7 @@ let result;
 try {
   const { runSuite } = await import("../js/suite.mjs");
   // Node's ESM resolver, under the conditions it applied to the suite's import (`node`, `import`).
-  checkEntry(runtime, import.meta.resolve("simple-memory-cache"), "node.js");
+  checkEntry(runtime, import.meta.resolve("simple-memory-cache"), "inline.js");
   result = await runSuite({ runtime, filter: process.argv[2] });
 } catch (error) {
   result = setupFailure(error);

@@ -8,7 +8,7 @@ const runtime = "node-require";
 async function main() {
   const api = require("simple-memory-cache");
   const entries = Object.keys(require.cache).filter((path) => path.includes("/pkg/entry/"));
-  checkEntry(runtime, entries.join(", "), "node.js");
+  checkEntry(runtime, entries.join(", "), "inline.js");
   // The suite is ESM without top-level await, so require() loads it too. Its `import` of the
   // package must be the very module require() returned, or the suite would test another instance.
   if ((await import("simple-memory-cache")) !== api) throw new Error("require() and import gave different module instances");

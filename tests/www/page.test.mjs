@@ -246,7 +246,7 @@ async function main() {
       ["no request left 127.0.0.1", () => {
         const outside = requests.filter((u) => !u.startsWith(server.base) && !u.startsWith("data:"));
         assert.deepEqual(outside, []);
-        assert.ok(requests.some((u) => u.endsWith("/node_modules/simple-memory-cache/glue/simple_memory_cache_bg.wasm")), "the page fetched the package's wasm locally");
+        assert.ok(requests.some((u) => u.endsWith("/node_modules/simple-memory-cache/glue/wasm-inline.js")), "the page fetched the package's (inlined) wasm locally");
       }],
     ]) {
       const t = Date.now();
