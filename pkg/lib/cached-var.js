@@ -4,7 +4,7 @@
 // field read, optionally a clock read, and a cached resolved promise.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { describe, mergeOptions, monotonicNow as realNow, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
+import { describe, mergeOptions, steadyNow as realNow, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
 import { SharedTier } from "./shared-tier.js";
 import { ensureStack } from "./stack.js";
@@ -358,7 +358,7 @@ export class CachedVar {
   }
 
   // Wall-clock milliseconds, for the shared tier's entries (other isolates read their age): the
-  // injected clock if there is one, else Date.now() (the default clock is monotonic).
+  // injected clock if there is one, else Date.now() (the default clock absorbs steps back).
   #wall() {
     return this.#clock === DEFAULTS.clock ? Date.now() : this.#now();
   }

@@ -16,18 +16,33 @@ const CODE_RULES = [
   "cannot be combined with custom storage: the storage owns the value and its lifetime (only timeout applies)",
 ];
 
+// The default clock's state: the last reading, and how far the wall clock has stepped back in
+// all (one clock for every var of the module, so all of them measure the same elapsed time).
+let lastReading = -Infinity;
+let stepBack = 0;
+
 /**
- * Monotonic milliseconds: `performance.now()`, which never steps when the wall clock does (NTP,
- * a resumed VM), so a step can neither stretch a value's freshness nor make the windows disagree
- * on elapsed time. On workerd it is the request's frozen I/O time, like `Date.now()` there.
+ * The default clock: `Date.now()` made steady. When the wall clock steps back (NTP, a resumed VM)
+ * the step is absorbed — the clock carries on from its last reading — so it never runs
+ * backwards and no step can stretch a value's freshness or make the windows disagree; a step
+ * forward can only make values expire early. Not `performance.now()`: it costs twice a
+ * `Date.now()` in Deno (~90 vs ~47 ns here), on every warm hit of a var with a ttl.
  */
-export const monotonicNow = typeof performance === "object" && typeof performance?.now === "function" ? performance.now.bind(performance) : Date.now;
+export function steadyNow() {
+  const t = Date.now() + stepBack;
+  if (t < lastReading) {
+    stepBack += lastReading - t;
+    return lastReading;
+  }
+  lastReading = t;
+  return t;
+}
 
 /** Default values of every var option. */
 export const DEFAULTS = Object.freeze({
   storage: null,
   shared: null,
-  clock: monotonicNow,
+  clock: steadyNow,
   ttl: Infinity,
   staleWhileRevalidate: 0,
   staleIfError: 0,
