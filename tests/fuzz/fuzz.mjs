@@ -607,8 +607,8 @@ class World {
       const began = l.phase === "called" || l.tierRead !== null || l.done;
       if (!began) {
         this.violate(
-          `${rec.what}: the model starts load #${l.seq} here (${l.phase === "tier" ? "a shared-tier read" : "a loader call"} expected), but the package started nothing` +
-            ` — it joined or served something else (a fenced load, a stale join?)`,
+          `${rec.what}: the model starts load #${l.seq} here (${l.phase === "tier" ? "a shared-tier read" : "a loader call"} expected), but the package started none` +
+            ` (it served a stored value, or joined a load: a fenced one, or one of an earlier epoch?)`,
         );
         this.#makeWeak(X, "a missing load start");
       }
@@ -1181,3 +1181,112 @@ export async function runCommands(api, spec, commands, { rules = DEFAULT_RULES, 
 }
 
 export { World };
+
+// ---------------------------------------------------------------------------------------------
+// Named regression cases: fixed command lists through the same engine and checks, one per bug
+// of issue 11 the random search found (their shrunk counterexamples), so each stays covered.
+
+const memVar = (o = {}) => ({ home: "cache", ttl: Infinity, swr: 0, sie: 0, timeout: Infinity, cooldown: 0, tier: null, transform: false, loader: true, ...o });
+const world1 = (o) => ({ vars: [memVar(o), memVar()], maxEntries: 1 });
+
+export const CASES = [
+  {
+    name: "bug 1: the clock returns NaN exactly when a load settles; the var must not be wedged",
+    spec: world1(),
+    commands: [{ type: "clockFault", x: 0, kind: "nan", after: 1 }, { type: "get", x: 0, signal: "none" }, { type: "settle", k: 0, result: "resolve", actions: [], slow: 0 }, { type: "get", x: 0, signal: "none" }],
+  },
+  {
+    name: "bug 1: the clock throws exactly when a load fails; the var must not be wedged",
+    spec: world1(),
+    commands: [{ type: "clockFault", x: 0, kind: "throw", after: 1 }, { type: "get", x: 0, signal: "none" }, { type: "settle", k: 0, result: "reject", actions: [], slow: 0 }, { type: "get", x: 0, signal: "none" }],
+  },
+  {
+    name: "bug 2: a loader invalidates its own var synchronously; a later get() must start a new load, not join the fenced one",
+    spec: world1(),
+    commands: [
+      { type: "get", x: 0, signal: "none", scripts: [{ sync: [{ type: "invalidate", target: "self" }], result: "pending" }] },
+      { type: "get", x: 0, signal: "none" },
+      { type: "settle", k: 0, result: "resolve", actions: [], slow: 0 },
+    ],
+  },
+  {
+    name: "bug 4: a loader calls get() on its own var synchronously, with a shared tier: rejected, no deadlock",
+    spec: world1({ tier: "failing" }),
+    commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "selfGet" }] }],
+  },
+  {
+    name: "bug 4 (control): the same without a shared tier",
+    spec: world1(),
+    commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "selfGet" }] }],
+  },
+  {
+    name: "bug 11: get() with an aborted signal counts as a miss",
+    spec: world1(),
+    commands: [{ type: "get", x: 0, signal: "aborted" }],
+  },
+  {
+    name: "bug 11: get() with no loader counts as a miss",
+    spec: world1({ loader: false }),
+    commands: [{ type: "get", x: 0, signal: "none" }],
+  },
+  {
+    name: "bug 11: the own-var guard's rejection counts as a miss",
+    spec: world1(),
+    commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [{ type: "get", target: "self" }], result: "value" }] }],
+  },
+  {
+    name: "NEW rule: a clock stepped back before the store time counts as expired",
+    spec: world1({ ttl: 20 }),
+    commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "value" }] }, { type: "stepBack", ms: 1 }, { type: "get", x: 0, signal: "none" }],
+  },
+  {
+    name: "NEW rule (bug 10's cure): when a load stores, callers waiting on a fenced load are resolved with it",
+    spec: world1(),
+    commands: [
+      { type: "get", x: 0, signal: "none" },
+      { type: "invalidate", x: 0 },
+      { type: "get", x: 0, signal: "none" },
+      { type: "settle", k: 1, result: "resolve", actions: [], slow: 0 },
+    ],
+  },
+];
+
+/** Runs a named case: { name, ok, ops, error }. */
+export async function runCase(api, c, options = {}) {
+  const r = await runCommands(api, c.spec, c.commands, options);
+  return { name: c.name, ...r };
+}
+
+/**
+ * Bug 9: callers that give up (get({ signal }) then abort) on a load that never settles must not
+ * stay attached to it. `n` aborts on one hanging load; returns the heap growth per abort (bytes),
+ * measured after `gc()` — or null where the runtime has no gc.
+ */
+export async function abortMemoryCase(api, { n = 100_000, gc = null, heapUsed = null } = {}) {
+  const v = new api.CachedVar("abort-while-hanging");
+  v.onFirstAccess(() => new Promise(() => {}));
+  v.get().catch(() => {});
+  const reason = new Error("gave up");
+  const cycle = async (k) => {
+    for (let i = 0; i < k; i++) {
+      const ac = new AbortController();
+      const p = v.get({ signal: ac.signal });
+      ac.abort(reason);
+      try {
+        await p;
+      } catch (e) {
+        if (e !== reason) throw new Error(`an aborted get() rejected with ${describeError(e)}, not its signal's reason`);
+      }
+    }
+  };
+  await cycle(1000);
+  if (gc === null) {
+    await cycle(n);
+    return { perAbort: null, n };
+  }
+  gc();
+  const before = heapUsed();
+  await cycle(n);
+  gc();
+  return { perAbort: (heapUsed() - before) / n, n };
+}
