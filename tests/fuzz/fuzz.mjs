@@ -489,6 +489,8 @@ class World {
     if (p === null || p.applied) return;
     p.applied = true;
     if (X.weak || p.load.ghost) return;
+    // Another var's store may have evicted X's value (and its stale-if-error fallback) meanwhile.
+    this.#syncEvictions(X);
     const m = X.model;
     if (p.kind === "resolve" || p.kind === "tierHit") {
       const r = m.loaded(p.load, p.payload, this.now, p.at);
@@ -504,6 +506,7 @@ class World {
   #applyFault(X, p, fault) {
     const m = X.model;
     if (p.load.ghost) return;
+    this.#syncEvictions(X);
     const stale = m.staleValue();
     const r = m.faulted(p.load);
     if (!r.first) return;
@@ -811,10 +814,17 @@ class World {
       case "get":
         this.get(this.varOf(c.x), { signal: c.signal, waitUntil: c.waitUntil });
         break;
-      case "crossGet":
-        if (this.env.cross) await this.env.cross(this, this.varOf(c.x), { signal: c.signal === "live" ? "none" : c.signal });
-        else this.get(this.varOf(c.x), { signal: c.signal });
+      case "crossGet": {
+        // From another request only where the var has no timeout: with one, a joiner's bound
+        // (that timeout, from its join) races the load's own timeout settled in the other
+        // request's context, and a joiner that wins takes the load over, which the model does not
+        // follow. (Vars with a timeout are joined through the same bounded-join path from this
+        // request, where the load's timeout always comes first.)
+        const X = this.varOf(c.x);
+        if (this.env.cross && !Number.isFinite(X.spec.timeout)) await this.env.cross(this, X, { signal: c.signal === "live" ? "none" : c.signal });
+        else this.get(X, { signal: c.signal });
         break;
+      }
       case "abort": {
         const live = this.controllers.filter((a) => !a.rec.settled && !a.ctrl.signal.aborted);
         if (live.length === 0) break;
