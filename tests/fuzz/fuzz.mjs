@@ -128,7 +128,9 @@ class World {
     X.proc = null;
     X.starting = [];
     X.fastMiss = [];
-    X.designated = null;
+    X.designated = [];
+    // Loads that read the shared tier first, oldest first, until their loader is called.
+    X.tierLoads = [];
     X.syncDepth = 0;
     X.storageArm = { get: false, set: false };
     X.storageMap = new Map();
@@ -278,8 +280,24 @@ class World {
       return new Promise(() => {});
     }
     if (mode === "slow") {
-      note("bound");
-      return sleep(SLOW_READ_MS).then(() => text);
+      // Answers after the package's read bound (which falls back to the loader first). When the
+      // loop was busy both are due in one turn, and which the package saw first is not
+      // observable for a hit: so a slow read of an entry the package would use never answers,
+      // and any other answers late (told to the model like a released read).
+      if (load !== null && this.#tierHit(X, text, load.nowAtStart)) {
+        note("bound");
+        return new Promise(() => {});
+      }
+      note("gated");
+      const gate = deferred();
+      const g = { X, load, text, gate, hit: false };
+      this.gates.push(g);
+      this.timers++;
+      setTimeout(() => {
+        this.timers--;
+        if (!g.released) this.#release(g);
+      }, SLOW_READ_MS);
+      return gate.promise;
     }
     // Healthy: an entry the package will use waits for a `release` command (a store answers
     // later); anything else answers at once, half of the time synchronously.
@@ -337,16 +355,17 @@ class World {
   #loadFor(X) {
     const top = X.starting.at(-1);
     if (top !== undefined && top.phase === "call") return top;
-    if (X.designated !== null) {
-      const d = X.designated;
-      X.designated = null;
-      return d;
+    while (X.designated.length > 0) {
+      const d = X.designated.shift();
+      if (d.phase === "tier") return d;
     }
     while (X.fastMiss.length > 0) {
       const l = X.fastMiss.shift();
       if (l.phase === "tier") return l;
     }
-    return X.model.running.find((l) => l.phase === "tier" && (l.tierRead === "bound" || l.tierRead === "gated")) ?? null;
+    // (Done loads too: one that timed out while reading still gets its loader call, late.)
+    X.tierLoads = X.tierLoads.filter((l) => l.phase === "tier");
+    return X.tierLoads.find((l) => l.tierRead === "bound" || l.tierRead === "gated") ?? null;
   }
 
   #loaderCall(X, ctx) {
@@ -371,7 +390,11 @@ class World {
     const prev = ctx.previous;
     if (prev !== undefined && prev?.var !== X.i && !(prev?.wrapped !== undefined)) this.violate(`${X.name}: ctx.previous is ${describeValue(prev)}, not a value of this var`);
     const signal = ctx.signal;
-    if (signal.aborted) this.#onTimeout(X, load);
+    if (signal.aborted) {
+      // Timed out before the loader was called (see #settled): the model learns it now.
+      this.#onTimeout(X, load);
+      this.#flush(X);
+    }
     else signal.addEventListener("abort", () => this.#onTimeout(X, load), { once: true });
     const script = this.#nextScript();
     X.syncDepth++;
@@ -563,6 +586,7 @@ class World {
       d = m.decideGet(this.now, { aborted: o.signal === "aborted", inLoaderSync: X.syncDepth > 0 });
       pushed = d.load !== undefined && (d.kind === "start" || d.kind === "staleRevalidate");
       if (pushed) X.starting.push(d.load);
+      if (pushed && d.load.phase === "tier") X.tierLoads.push(d.load);
       rec.what = `get #${rec.id} of ${X.name} (${d.kind}${d.load ? ` load #${d.load.seq}` : ""})`;
     } else rec.what = `get #${rec.id} of ${X.name}`;
     const before = d !== null && X.clockArm !== null ? X.v.stats() : null;
@@ -656,6 +680,13 @@ class World {
     rec.X.touched = true;
     const X = rec.X;
     this.#flush(X);
+    // A load still reading the shared tier timed out before its read's bound fell back to the
+    // loader (both timers due in one turn of a busy loop): its waiters are the first to show it.
+    const l = rec.load;
+    if (rec.expected === null && l !== null && !l.done && l.phase === "tier" && Number.isFinite(X.spec.timeout) && !X.weak) {
+      this.#setProc(X, { load: l, kind: "timeout", payload: undefined, applied: false });
+      this.#flush(X);
+    }
     rec.settled = true;
     rec.outcome = outcome;
     X.model.pending.delete(rec);
@@ -930,9 +961,11 @@ class World {
     g.X.touched = true;
     if (load !== null && load.phase === "tier" && !X.weak) {
       if (g.hit) {
+        // Served from the tier: its loader will not be called.
+        load.phase = "served";
         const entry = JSON.parse(g.text);
         queueMicrotask(() => this.#setProc(X, { load, kind: "tierHit", payload: { ...entry.v, fromTier: true }, at: Math.min(entry.t, load.nowAtStart), applied: false }));
-      } else X.designated = load;
+      } else X.designated.push(load);
     }
     g.gate.resolve(g.text);
   }

@@ -78,6 +78,11 @@ async function measure() {
 // Soak weights: fewer real-time sleeps (they dominate the time) but every command kind.
 const SOAK_WEIGHTS = { sleep: 1 };
 const HEAP_SLACK_MB = 8;
+// Every run makes two MemoryCaches and standalone vars, each with a wasm machine freed by a
+// finalizer when collected: how many are alive at the peak varies with the collector, and wasm
+// memory never shrinks, so a few pages of high-water drift are allowed. A leak of one machine
+// (~1 KB) per 100 runs would add ~1 MB over the soak's 10 M operations.
+const WASM_SLACK = 256 * 1024;
 
 if (soak && !child) {
   // The parent: split the operations over --jobs processes and add up what they report.
@@ -141,7 +146,7 @@ if (soak) {
   check(unhandled.length === 0, `no unhandled rejection (${unhandled.length})${unhandled.slice(0, 3).map((e) => `\n     ${e?.stack ?? e}`).join("")}`);
   if (before !== null) {
     check(after.heap - before.heap < HEAP_SLACK_MB * 2 ** 20, `JS heap flat from the 2nd tenth to the end (within ${HEAP_SLACK_MB} MB): ${mb(before.heap)} -> ${mb(after.heap)}`);
-    check(after.wasm - before.wasm <= 65_536, `wasm memory flat from the 2nd tenth to the end (within one 64 KiB page): ${mb(before.wasm)} -> ${mb(after.wasm)}`);
+    check(after.wasm - before.wasm <= WASM_SLACK, `wasm memory flat from the 2nd tenth to the end (within ${WASM_SLACK / 1024} KiB): ${mb(before.wasm)} -> ${mb(after.wasm)}`);
   }
   console.log(`     ${done} operations in ${seconds.toFixed(0)} s: ${Math.round(done / seconds)} ops/s`);
   console.log(`fuzz-node-job: ${passed} passed, ${failed} failed, ${done} ops`);
