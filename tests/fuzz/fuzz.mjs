@@ -1313,6 +1313,15 @@ export const CASES = [
     ],
   },
   {
+    name: "bug 2 (found by the fuzzer): a stale-while-revalidate get() whose background loader invalidates its var synchronously must resolve the stale value, not undefined",
+    spec: world1({ ttl: 5, swr: 50 }),
+    commands: [
+      { type: "set", x: 0 },
+      { type: "advance", ms: 10 },
+      { type: "get", x: 0, signal: "none", scripts: [{ sync: [{ type: "invalidate", target: "self" }], result: "pending" }] },
+    ],
+  },
+  {
     name: "bug 4: a loader calls get() on its own var synchronously, with a shared tier: rejected, no deadlock",
     spec: world1({ tier: "failing" }),
     commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "selfGet" }] }],
