@@ -433,35 +433,37 @@ class World {
   #loaderResult(X, load, script) {
     switch (script.result) {
       case "value": {
+        // A plain value: the package hands it on in the same tick (marked one microtask ahead).
         const v = this.makeValue(X, `L${load.seq}`);
         this.#marker(X, load, "resolve", v);
         return v;
-      }
-      case "promise": {
-        const v = this.makeValue(X, `L${load.seq}`);
-        this.#marker(X, load, "resolve", v);
-        return Promise.resolve(v);
       }
       case "throw": {
         const e = this.makeError(X, "loader threw");
         this.#marker(X, load, "reject", e);
         throw e;
       }
+      case "promise": {
+        const d = this.#deliver(X, load);
+        d.ready(true, this.makeValue(X, `L${load.seq}`));
+        return d.thenable;
+      }
       case "rejected": {
-        const e = this.makeError(X, "loader rejected");
-        this.#marker(X, load, "reject", e);
-        return Promise.reject(e);
+        const d = this.#deliver(X, load);
+        d.ready(false, this.makeError(X, "loader rejected"));
+        return d.thenable;
       }
       case "selfGet": {
         // The loader's value waits for its own var's get(): rejected at once on a fixed build,
         // a deadlock on one that lets the get join this very load.
         const inner = this.get(X, {});
         const v = this.makeValue(X, `L${load.seq}`);
-        const done = () => {
-          this.#marker(X, load, "resolve", v);
-          return v;
-        };
-        return inner.then(done, done);
+        const d = this.#deliver(X, load);
+        inner.then(
+          () => d.ready(true, v),
+          () => d.ready(true, v),
+        );
+        return d.thenable;
       }
       default: {
         const gate = deferred();
@@ -471,21 +473,46 @@ class World {
         // loader waits on its own I/O, so hold a timer in the request that called it (else
         // workerd cancels that request as hung, with the loader's continuation).
         const keep = this.env.platform === "workerd" ? setInterval(() => {}, 20) : null;
-        return (async () => {
-          const how = await gate.promise;
+        const d = this.#deliver(X, load);
+        gate.promise.then((how) => {
           if (keep !== null) clearInterval(keep);
           for (const a of how.actions) this.action(X, a);
-          if (how.result === "resolve") {
-            const v = this.makeValue(X, `L${load.seq}`);
-            this.#marker(X, load, "resolve", v);
-            return v;
-          }
-          const e = this.makeError(X, "loader rejected");
-          this.#marker(X, load, "reject", e);
-          throw e;
-        })();
+          if (how.result === "resolve") d.ready(true, this.makeValue(X, `L${load.seq}`));
+          else d.ready(false, this.makeError(X, "loader rejected"));
+        });
+        return d.thenable;
       }
     }
+  }
+
+  // A loader's result as a thenable: the package's promise machinery calls its then() with the
+  // package's own resolve/reject; the result is marked for the model just as it is handed to them
+  // (whichever path the package took to ask: directly, or after a tier read).
+  #deliver(X, load) {
+    let target = null;
+    let result = null;
+    const fire = () => {
+      if (target === null || result === null) return;
+      const { res, rej } = target;
+      target = null;
+      // Queued just before the reaction res/rej queue for the package: the model sees results in
+      // the order the package handles them.
+      this.#marker(X, load, result.ok ? "resolve" : "reject", result.v);
+      if (result.ok) res(result.v);
+      else rej(result.v);
+    };
+    return {
+      thenable: {
+        then: (res, rej) => {
+          target = { res, rej };
+          fire();
+        },
+      },
+      ready: (ok, v) => {
+        result = { ok, v };
+        fire();
+      },
+    };
   }
 
   // The package is about to handle `load`'s result: the next thing it does with X is that.
@@ -1055,13 +1082,20 @@ class World {
     }
     const bound = Math.max(READ_TIMEOUT, ...this.vars.map((X) => (Number.isFinite(X.spec.timeout) ? X.spec.timeout : 0))) + SLOW_READ_MS + 3;
     for (let round = 0; round < 10; round++) {
+      // One at a time, each followed by a drain, as commands do: two results handed over in one
+      // tick reach the package in an order the engine cannot see (a loader called after a tier
+      // read answers through two more promise hops).
       for (const call of this.calls) {
         if (call.settled) continue;
         call.settled = true;
         call.gate.resolve({ result: "resolve", actions: [] });
+        await this.drain();
       }
-      for (const g of this.gates) if (!g.released) this.#release(g);
-      await this.drain();
+      for (const g of this.gates) {
+        if (g.released) continue;
+        this.#release(g);
+        await this.drain();
+      }
       this.quiescent(true);
       const done = this.calls.every((c) => c.settled) && this.gates.every((g) => g.released) && this.recs.every((r) => r.settled);
       // Timers still to fire: slow settles, tier reads past their bound, timeouts.
