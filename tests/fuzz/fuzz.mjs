@@ -21,6 +21,10 @@
 //   throw), arm a storage fault, change a shared tier's health, put an entry in the tier (fresh,
 //   stale, from the future, corrupt), release a pending tier read, sleep a few real ms (timers:
 //   load timeouts, tier read bounds, slow loaders), register a loader.
+// Interleavings are chosen by commands: which pending loader call settles, how and when, which
+// tier read answers, what the loader does meanwhile. (fc.scheduler is not used: it orders the
+// promises it wraps, while the orders that matter here are between those and the package's own
+// reactions, which explicit, shrinkable settle/release commands reach.)
 // Every loader call follows a script drawn with the command: its synchronous part may call
 // get/set/invalidate on its own var or others; then it returns a value, throws, returns a
 // resolved or rejected promise, returns its own-var get() (a deadlock on a broken build), or
@@ -28,10 +32,29 @@
 //
 // Between commands the engine drains microtasks only (no timers), so the order of everything is
 // the order in which it happened; real time passes only in `sleep` commands (and, on workerd,
-// while another request runs). Every event is told to the model at the moment it happens: a
-// loader call, a timeout (the loader's ctx.signal aborting), a load's result being handed to the
-// package (a microtask queued just before it), a shared-tier read or write, a clock read, a
-// get() settling. Checks, after every command and at the end of a run (a violation fails it):
+// while another request runs, or when a get() is due whose continuation belongs to another
+// request's context). Every event is told to the model at the moment it happens: a loader call
+// (attributed to the load a get() is starting, else to a tier read that answered a miss, else to
+// the oldest load whose tier read ran past its bound: the package's order), a timeout (the
+// loader's ctx.signal aborting; for a load still reading the tier, its first trace), a load's
+// result being handed to the package (results are thenables: a microtask queued just before the
+// package's own reaction), a shared-tier read or write, a clock read (a fault is charged to the
+// call in progress on that var, else to the load result being handled), an eviction (peek()
+// before each decision), a get() settling. Model-based runs do not assume any timer order the
+// platform does not promise: a slow tier read only ever answers a miss, and on workerd a get()
+// from another request only goes to vars without a timeout (a joiner's bound would race the
+// load's own timeout settled in the other context; a takeover seen anyway is accepted where the
+// spec allows it, and the var is then checked loosely).
+//
+// Assumptions (issue 11's text leaves them open; see also model.mjs):
+//   - a get() that reads a faulty clock either rejects with it (a miss) or is served as if the
+//     clock were fine (the current package re-reads after a NaN on its fast path); set(),
+//     invalidate() and invalidateAll() must throw it and change nothing;
+//   - a fault while a FAILED load is handled: its waiters get the fault, the load's error or the
+//     stale value; staleServed/errors/timeouts are not compared after a fault;
+//   - callers waiting when set() stores may get the set value or their load's result;
+//   - custom-storage vars are checked only for kinds of outcome, counting and settling.
+// Checks, after every command and at the end of a run (a violation fails it):
 //   - one load per epoch: a loader call (or tier read) only where the model starts a load, and
 //     one wherever it does;
 //   - fencing: peek() is always the model's stored value (a fenced load never stores, an older
@@ -51,8 +74,8 @@ import { STAT_KEYS, VarModel, describeError, describeValue } from "./model.mjs";
 /** The NEW rules of issue 11 the fixed package keeps; turn one off to look past it on an older build. */
 export const DEFAULT_RULES = Object.freeze({ stepBack: true, resolveAll: true, countEarly: true });
 
-// Shared tier: the read bound (ms) is below every timeout a tier var gets, so a read falls back
-// to the loader before the load can time out; a slow read answers after the bound.
+// Shared tier: the read bound (ms), below every timeout a tier var gets; a slow read answers
+// after the bound.
 const READ_TIMEOUT = 2;
 const SLOW_READ_MS = 6;
 const TIMEOUTS = [Infinity, Infinity, 8, 15];
@@ -349,9 +372,9 @@ class World {
     return this.finalising ? { sync: [], result: "value" } : { sync: [], result: "pending" };
   }
 
-  // Which load of X this loader call belongs to (see the order in the file header of model.mjs):
-  // the one a get() is starting right now, a tier read just released as a miss, a tier read that
-  // failed at once, else the oldest load whose tier read is past its bound.
+  // Which load of X this loader call belongs to: the one a get() is starting right now, a tier
+  // read just answered as a miss, a tier read that failed at once, else the oldest load whose
+  // tier read is past its bound.
   #loadFor(X) {
     const top = X.starting.at(-1);
     if (top !== undefined && top.phase === "call") return top;

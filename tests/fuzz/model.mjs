@@ -8,7 +8,8 @@
 //
 // Rules encoded (the fixed package's; "NEW" marks the ones issue 11 adds):
 //   - fresh while at <= now < at + ttl (NEW: a clock stepped back before `at` counts as expired;
-//     ttl Infinity stays fresh whatever the clock says); a fresh value is a hit.
+//     assumed: ttl Infinity stays fresh whatever the clock says, and an "expired" value of a step
+//     back is within both stale windows when they are > 0); a fresh value is a hit.
 //   - expired and staleWhileRevalidate > 0 and now < at + ttl + swr (or now < at): the stale value
 //     at once, and one background load unless a joinable one runs.
 //   - otherwise join the joinable load (one that began after the last effective invalidate()/set(),
