@@ -200,9 +200,11 @@ class World {
     this.events++;
     X.touched = true;
     const arm = X.clockArm;
-    if (arm === null) return this.now;
-    if (arm.left > 0) {
-      arm.left--;
+    if (arm === null || arm.left > 0) {
+      if (arm !== null) arm.left--;
+      // With no call on X in progress, this read is the package handling the load result it was
+      // last handed: apply it to the model now, on the state the package decides on.
+      if (X.ops.length === 0) this.#flush(X);
       return this.now;
     }
     X.clockArm = null;
@@ -554,6 +556,10 @@ class World {
     X.touched = true;
     this.#flush(X);
     X.proc = p;
+    // A failure's outcome depends on what is stored when the package handles it (staleIfError),
+    // and a later store in the bounded cache may evict that: apply it right after the package
+    // handled it (its reaction is queued already; a fault it meets is charged to it first).
+    if (p.kind === "reject" || p.kind === "timeout" || p.kind === "faultFail") queueMicrotask(() => this.#flush(X));
   }
 
   // Applies the load result the package was last handed, if not yet done.
@@ -563,7 +569,7 @@ class World {
     p.applied = true;
     if (X.weak || p.load.ghost) return;
     // Another var's store may have evicted X's value (and its stale-if-error fallback) meanwhile.
-    this.#syncEvictions(X);
+    if (p.kind !== "resolve" && p.kind !== "tierHit") this.#syncEvictions(X);
     const m = X.model;
     if (p.kind === "resolve" || p.kind === "tierHit") {
       const r = m.loaded(p.load, p.payload, this.now, p.at);
@@ -572,6 +578,12 @@ class World {
     }
     const r = m.failed(p.load, this.now, p.kind === "timeout");
     if (r.discarded) return;
+    if (p.kind === "faultFail") {
+      // Failed by a clock fault when it started: the fault, or the stale value if covered.
+      m.statsInexact = true;
+      for (const rec of r.waiters) this.#expect(rec, [{ fault: p.payload }, ...(r.stale ? [valueOutcome(r.value)] : [])]);
+      return;
+    }
     const outcome = r.stale ? valueOutcome(r.value) : p.kind === "timeout" ? TIMEOUT_OUTCOME : errorOutcome(p.payload);
     for (const rec of r.waiters) this.#expect(rec, [outcome]);
   }
@@ -684,11 +696,11 @@ class World {
         this.#expect(rec, [faultAllowed, ...(d.kind === "aborted" ? [errorOutcome(rec.reason)] : [])]);
         return;
       }
-      // A load started whose tier read never happened: the fault failed that load.
+      // A load started whose tier read never happened: the fault fails that load, which the
+      // package handles a few microtasks later (a get() before then joins it).
       if (d.load !== undefined && d.load.phase === "tier" && d.load.tierRead === null && (d.kind === "start" || d.kind === "staleRevalidate")) {
-        const stale = m.staleValue();
-        m.faulted(d.load);
-        if (d.kind === "start") this.#expect(rec, [faultAllowed, ...(stale !== undefined ? [valueOutcome(stale)] : [])]);
+        d.load.phase = "faulted";
+        this.#marker(X, d.load, "faultFail", fault);
       }
     }
     const withFault = (list) => (faultAllowed === null ? list : [...list, faultAllowed]);
