@@ -133,6 +133,9 @@ class World {
     this.scripts = [];
     this.scriptIx = 0;
     this.finalising = false;
+    // On workerd, while code runs in another request: that request's waitUntil (gets made there
+    // must keep it alive until they settle, as a real caller's would).
+    this.keepAlive = null;
     this.timers = 0;
     this.takeovers = 0;
     this.tierMap = new Map();
@@ -334,7 +337,17 @@ class World {
     }
     note("gated");
     const gate = deferred();
-    this.gates.push({ X, load, text, gate, hit });
+    const g = { X, load, text, gate, hit, keepAlive: this.keepAlive };
+    this.gates.push(g);
+    if (g.keepAlive !== null) {
+      // Read in another request (workerd): it polls for its release with its own timer (see the
+      // loader calls' polling).
+      const poll = () => {
+        if (g.released) gate.resolve(g.text);
+        else setTimeout(poll, 1);
+      };
+      setTimeout(poll, 1);
+    }
     return gate.promise;
   }
 
@@ -411,6 +424,7 @@ class World {
     }
     load ??= { seq: 0, ghost: true, waiters: new Set(), done: false };
     load.phase = "called";
+    load.keepAlive = this.keepAlive;
     if (ctx?.name !== X.name) this.violate(`${X.name}: the loader got ctx.name ${JSON.stringify(ctx?.name)}`);
     const prev = ctx.previous;
     if (prev !== undefined && prev?.var !== X.i && !(prev?.wrapped !== undefined)) this.violate(`${X.name}: ctx.previous is ${describeValue(prev)}, not a value of this var`);
@@ -492,19 +506,39 @@ class World {
       }
       default: {
         const gate = deferred();
-        const call = { X, load, gate, settled: false };
+        const call = { X, load, gate, settled: false, how: undefined };
         this.calls.push(call);
-        // On workerd a loader called in another request waits for a command of this one; a real
-        // loader waits on its own I/O, so hold a timer in the request that called it (else
-        // workerd cancels that request as hung, with the loader's continuation).
-        const keep = this.env.platform === "workerd" ? setInterval(() => {}, 20) : null;
         const d = this.#deliver(X, load);
-        gate.promise.then((how) => {
-          if (keep !== null) clearInterval(keep);
-          for (const a of how.actions) this.action(X, a);
+        const go = (how) => {
+          // The continuation runs in the request that called the loader.
+          const outer = this.keepAlive;
+          this.keepAlive = load.keepAlive;
+          try {
+            for (const a of how.actions) this.action(X, a);
+          } finally {
+            this.keepAlive = outer;
+          }
           if (how.result === "resolve") d.ready(true, this.makeValue(X, `L${load.seq}`));
           else d.ready(false, this.makeError(X, "loader rejected"));
-        });
+        };
+        if (load.keepAlive) {
+          // Called in another request (workerd): a real loader waits on its own I/O, never on a
+          // promise another request resolves (workerd may take the request for finished and drop
+          // such continuations). So it polls, with a timer of its own request, for the
+          // instruction the settle command leaves in `call.how`.
+          const poll = () => {
+            if (call.how === undefined) setTimeout(poll, 1);
+            else go(call.how);
+          };
+          setTimeout(poll, 1);
+        } else {
+          // On workerd hold a timer while waiting, as a loader waiting on I/O would.
+          const keep = this.env.platform === "workerd" ? setInterval(() => {}, 20) : null;
+          gate.promise.then((how) => {
+            if (keep !== null) clearInterval(keep);
+            go(how);
+          });
+        }
         return d.thenable;
       }
     }
@@ -670,13 +704,14 @@ class World {
     }
     m.pending.add(rec);
     this.recs.push(rec);
-    if (o.keepAlive) rec.cross = true;
+    const keepAlive = o.keepAlive ?? this.keepAlive;
+    if (keepAlive) rec.cross = true;
     if (d !== null && !X.weak) this.#afterDecision(X, rec, d, op, before);
     const settled = p.then(
       (value) => this.#settled(rec, { value }),
       (error) => this.#settled(rec, { error }),
     );
-    if (o.keepAlive) o.keepAlive(settled);
+    if (keepAlive) keepAlive(settled);
     return p;
   }
 
@@ -908,13 +943,15 @@ class World {
         this.get(this.varOf(c.x), { signal: c.signal, waitUntil: c.waitUntil });
         break;
       case "crossGet": {
-        // From another request only where the var has no timeout: with one, a joiner's bound
-        // (that timeout, from its join) races the load's own timeout settled in the other
-        // request's context, and a joiner that wins takes the load over, which the model does not
-        // follow. (Vars with a timeout are joined through the same bounded-join path from this
-        // request, where the load's timeout always comes first.)
+        // From another request only where the var has no timeout and no shared tier. With a
+        // timeout, a joiner's bound (that timeout, from its join) races the load's own timeout
+        // settled in the other request's context, and a joiner that wins takes the load over,
+        // which the model does not follow. With a tier, the other request's read would wait on a
+        // release command of this one (a real adapter does its own I/O): workerd may then take
+        // that request for finished and drop its continuations, leaving joiners to the 10 s bound.
+        // (Such vars are still joined through workerd's bounded-join path from this request.)
         const X = this.varOf(c.x);
-        if (this.env.cross && !Number.isFinite(X.spec.timeout)) await this.env.cross(this, X, { signal: c.signal === "live" ? "none" : c.signal });
+        if (this.env.cross && !Number.isFinite(X.spec.timeout) && X.spec.tier === null) await this.env.cross(this, X, { signal: c.signal === "live" ? "none" : c.signal });
         else this.get(X, { signal: c.signal });
         break;
       }
@@ -945,10 +982,13 @@ class World {
           this.timers++;
           setTimeout(() => {
             this.timers--;
-            call.gate.resolve(how);
+            this.#resume(call, how);
           }, c.slow);
+        } else {
+          this.#resume(call, how);
+          // A loader called in another request goes on there at its next poll.
+          if (call.load.keepAlive) for (let i = 0; i < 3; i++) await sleep(1);
         }
-        else call.gate.resolve(how);
         break;
       }
       case "advance":
@@ -1006,6 +1046,12 @@ class World {
     if (this.violations.length > 0) throw new Error(this.violations.join("\n"));
   }
 
+  // Lets a loader call waiting to be settled go on with `how`.
+  #resume(call, how) {
+    if (call.load.keepAlive) call.how = how;
+    else call.gate.resolve(how);
+  }
+
   #abort(rec) {
     rec.aborted = true;
     if (rec.expected === null && !rec.weak) {
@@ -1029,7 +1075,7 @@ class World {
         queueMicrotask(() => this.#setProc(X, { load, kind: "tierHit", payload: { ...entry.v, fromTier: true }, at: Math.min(entry.t, load.nowAtStart), applied: false }));
       } else X.designated.push(load);
     }
-    g.gate.resolve(g.text);
+    if (!g.keepAlive) g.gate.resolve(g.text);
   }
 
   /**
@@ -1123,7 +1169,8 @@ class World {
       for (const call of this.calls) {
         if (call.settled) continue;
         call.settled = true;
-        call.gate.resolve({ result: "resolve", actions: [] });
+        this.#resume(call, { result: "resolve", actions: [] });
+        if (call.load.keepAlive) await sleep(2);
         await this.drain();
       }
       for (const g of this.gates) {

@@ -67,7 +67,13 @@ export default {
     if (url.pathname === "/cross") {
       const world = worlds.get(q("w", 0));
       if (world === undefined) return new Response("no such world", { status: 404 });
-      world.get(world.vars[q("x", 0)], { signal: url.searchParams.get("signal") ?? "none", keepAlive: (p) => ctx.waitUntil(p) });
+      const keepAlive = (p) => ctx.waitUntil(p);
+      world.keepAlive = keepAlive;
+      try {
+        world.get(world.vars[q("x", 0)], { signal: url.searchParams.get("signal") ?? "none", keepAlive });
+      } finally {
+        world.keepAlive = null;
+      }
       await world.drain();
       return new Response("ok");
     }

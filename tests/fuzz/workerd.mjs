@@ -105,6 +105,7 @@ try {
     failures.length === 0,
     `property in workerd (seeds ${seed}..${next - 1}, ${concurrency} concurrent requests per wave, ${waves} waves): ${runs} runs, ${ops} operations in ${seconds.toFixed(1)} s (${Math.round(ops / seconds)} ops/s), ${takeovers} takeovers by joiners past their bound${failures.slice(0, 2).map(showFailure).join("")}`,
   );
+  if (failures.length > 0) console.log(`     workerd's output (last 2000 characters):\n${worker.output().slice(-2000)}`);
   if (soak) check(ops >= wantOps, `${ops} operations (wanted >= ${wantOps})`);
   else {
     const cases = await get(`${worker.url}/cases?${q}`);
