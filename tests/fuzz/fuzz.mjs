@@ -42,9 +42,13 @@
 // call in progress on that var, else to the load result being handled), an eviction (peek()
 // before each decision), a get() settling. Model-based runs do not assume any timer order the
 // platform does not promise: a slow tier read only ever answers a miss, and on workerd a get()
-// from another request only goes to vars without a timeout (a joiner's bound would race the
-// load's own timeout settled in the other context; a takeover seen anyway is accepted where the
-// spec allows it, and the var is then checked loosely).
+// from another request only goes to vars without a timeout or shared tier (a joiner's bound
+// would race the load's own timeout settled in the other context; a takeover seen anyway is
+// accepted where the spec allows it, and the var is then checked loosely). On workerd, what runs
+// in another request (a loader it called, a tier read it made) waits for this request's commands
+// by polling with its own timers, as real I/O would keep it busy: no promise of one request is
+// ever resolved from another (workerd may drop such continuations), and every get() made there
+// is kept alive with that request's waitUntil.
 //
 // Assumptions (issue 11's text leaves them open; see also model.mjs):
 //   - a get() that reads a faulty clock either rejects with it (a miss) or is served as if the

@@ -6,6 +6,8 @@
 //        Worker) on the run's vars, so loads are started, joined and settled across requests
 //   GET /cross?w&x&signal                 that other request: the get(), kept alive with waitUntil
 //   GET /cases?rules                      the named regression cases
+//   POST /replay {spec, commands, rules}  one world on fixed commands (a counterexample: `spec` as
+//        printed, with "Infinity"), with cross-request gets
 //   GET /bound/lead, GET /bound/join      bug 10: a load slower than the 10 s join bound, started
 //        by one request that returns at once and joined by another
 import * as api from "simple-memory-cache";
