@@ -63,9 +63,13 @@ bench: build
 	node benches/bench.mjs
 
 # Reliability under hostile input, load and faults: ten minutes of fuzzing the core, the static
-# no-panic check of the release wasm, and the full soaks in Node and in workerd.
+# no-panic check of the release wasm, the full soaks in Node and in workerd, and the model-based
+# fuzzer of the package (tests/fuzz/): >= 10 M operations in Node (two processes), >= 1 M in
+# workerd; each prints its ops/s.
 soak: build
 	tests/soak/fuzz.sh 600
 	node tests/soak/no-panic-paths.mjs
 	node tests/soak/node-soak.mjs
 	node tests/soak/workerd-soak.mjs
+	node tests/fuzz/node.mjs --soak --ops 10000000
+	node tests/fuzz/workerd.mjs --soak --ops 1000000

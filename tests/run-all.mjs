@@ -40,6 +40,8 @@ const STEPS = [
   { name: "shared tier: adapter types", cmd: "tsc -p tests/shared/tsconfig.json && echo 'shared types: 1 passed, 0 failed'" },
   { name: "demo: the JWKS Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
+  { name: "fuzz: package in node (quick)", cmd: "node tests/fuzz/node.mjs" },
+  { name: "fuzz: package in workerd (quick)", cmd: "node tests/fuzz/workerd.mjs" },
   { name: "soak: node (quick)", cmd: "node tests/soak/node-soak.mjs --quick" },
   { name: "soak: workerd under concurrent requests (quick)", cmd: "node tests/soak/workerd-soak.mjs --quick" },
   { name: "benches: every bench runs (quick)", cmd: "node benches/bench.mjs --quick", counts: false },

