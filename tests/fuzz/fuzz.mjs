@@ -174,7 +174,7 @@ class World {
       };
       v = new CachedVar(spec.name, { storage, clock, timeout: spec.timeout });
     } else {
-      const options = { clock, ttl: spec.ttl, staleWhileRevalidate: spec.swr, staleIfError: spec.sie, timeout: spec.timeout, cooldown: spec.cooldown };
+      const options = { clock, ttl: spec.ttl, staleWhileRevalidate: spec.swr, staleIfError: spec.sie, timeout: spec.timeout, cooldown: spec.cooldown, retryInterval: spec.retry };
       if (spec.tier !== null) options.shared = this.#tier(X);
       v = spec.home === "standalone" ? new CachedVar(spec.name, options) : this.caches[spec.home].memoryCachedVar(spec.name, options);
     }
@@ -364,7 +364,10 @@ class World {
     } catch {
       return false;
     }
-    return entry !== null && typeof entry === "object" && typeof entry.t === "number" && "v" in entry && now < entry.t + X.spec.ttl;
+    // As the package reads it: an entry from up to 1 s ahead counts from now (its age is never
+    // below 0, so a ttl of 0 never finds it fresh); one further ahead is refused.
+    if (entry === null || typeof entry !== "object" || typeof entry.t !== "number" || !("v" in entry) || entry.t > now + 1000) return false;
+    return now < Math.min(entry.t, now) + X.spec.ttl;
   }
 
   #tierWrite(X, name, text) {
@@ -759,6 +762,7 @@ class World {
       default:
         if (rec.expected === null) {
           rec.load = d.load;
+          rec.hears = d.hears;
           d.load.waiters.add(rec);
           if (faultAllowed !== null) rec.extra.push(faultAllowed);
         }
@@ -1233,6 +1237,7 @@ function varSpecArb(env, w) {
       sie: fc.constantFrom(0, 0, 10, 1000),
       timeout: fc.constantFrom(...TIMEOUTS),
       cooldown: fc.constantFrom(0, 0, 0, 10, 50),
+      retry: fc.constantFrom(0, 5, 50, 5000, Infinity),
       tier: w.tierVars > 0 ? weighted({ null: 6, [j("healthy")]: 3 * w.tierVars, [j("failing")]: w.tierVars, [j("slow")]: w.tierVars, [j("stuck")]: w.tierVars }) : fc.constant(null),
       transform: weighted({ false: 5, true: 1 }),
       loader: weighted({ true: 12, false: 1 }),
@@ -1409,7 +1414,7 @@ export { World };
 // Named regression cases: fixed command lists through the same engine and checks, one per bug
 // of issue 11 the random search found (their shrunk counterexamples), so each stays covered.
 
-const memVar = (o = {}) => ({ home: "cache", ttl: Infinity, swr: 0, sie: 0, timeout: Infinity, cooldown: 0, tier: null, transform: false, loader: true, ...o });
+const memVar = (o = {}) => ({ home: "cache", ttl: Infinity, swr: 0, sie: 0, timeout: Infinity, cooldown: 0, retry: 5000, tier: null, transform: false, loader: true, ...o });
 const world1 = (o) => ({ vars: [memVar(o), memVar()], maxEntries: 1 });
 
 export const CASES = [

@@ -55,6 +55,9 @@ export class VarModel {
     // The value the last effective invalidate() dropped: { value, expiredAt }.
     this.dropped = null;
     this.cooldownFrom = null;
+    // Since when the origin counts as failing (the last failed load, or the last background retry
+    // started since); null once a value is stored. See decideGet's backoff.
+    this.failingSince = null;
     // Set by an effective invalidate(): the next load skips the shared tier.
     this.forced = false;
     this.hasLoader = spec.loader;
@@ -75,10 +78,11 @@ export class VarModel {
     return now < s.at + this.spec.ttl;
   }
 
+  // A reading before the store time (a clock stepped back) is past every window (stepBack rule).
   staleServable(now) {
     const s = this.stored;
     if (s === null || this.spec.swr <= 0) return false;
-    if (now < s.at) return true;
+    if (now < s.at) return !this.rules.stepBack;
     return now < s.at + this.spec.ttl + this.spec.swr;
   }
 
@@ -86,8 +90,10 @@ export class VarModel {
     const sie = this.spec.sie;
     if (sie <= 0) return false;
     const s = this.stored;
-    if (s !== null) return now < s.at || now < s.at + this.spec.ttl + sie;
-    return this.dropped !== null && now < this.dropped.expiredAt + sie;
+    if (s !== null) return now < s.at ? !this.rules.stepBack : now < s.at + this.spec.ttl + sie;
+    if (this.dropped === null) return false;
+    if (this.rules.stepBack && now < this.dropped.expiredAt) return false;
+    return now < this.dropped.expiredAt + sie;
   }
 
   staleValue() {
@@ -145,12 +151,26 @@ export class VarModel {
       if (this.joinable() !== null) return { kind: "stale", value };
       return { kind: "staleRevalidate", value, load: this.startLoad(now) };
     }
+    // Backoff (retryInterval): while the origin fails, callers staleIfError covers with the
+    // stored value are served it at once; one retry starts per interval, in the background.
+    if (this.failingSince !== null && this.stored !== null && this.sieCovered(now)) {
+      s.staleServed++;
+      const value = this.stored.value;
+      const from = this.failingSince;
+      const retry = this.spec.retry ?? 5000;
+      if (this.joinable() !== null || (from <= now && now < from + retry)) return { kind: "stale", value };
+      this.failingSince = now;
+      return { kind: "staleRevalidate", value, load: this.startLoad(now), failingBefore: from };
+    }
+    // A waiting caller hears the loads running when it began waiting (its own included): the
+    // first of them to store a value serves it.
     const j = this.joinable();
     if (j !== null) {
       s.coalesced++;
-      return { kind: "join", load: j };
+      return { kind: "join", load: j, hears: new Set(this.running) };
     }
-    return { kind: "start", load: this.startLoad(now) };
+    const load = this.startLoad(now);
+    return { kind: "start", load, hears: new Set(this.running) };
   }
 
   /** Undo the counting of a decision that a clock fault turned into a rejection. */
@@ -160,6 +180,7 @@ export class VarModel {
     else if (d.counted !== false) s.misses--;
     if (d.kind === "stale" || d.kind === "staleRevalidate") s.staleServed--;
     if (d.kind === "join") s.coalesced--;
+    if (d.failingBefore !== undefined) this.failingSince = d.failingBefore;
     if (d.load !== undefined && (d.kind === "start" || d.kind === "staleRevalidate")) {
       s.loads--;
       this.seq--;
@@ -179,8 +200,10 @@ export class VarModel {
     this.epoch = ++this.seq;
     const s = this.stored;
     if (s !== null) {
-      const expiry = s.at + this.spec.ttl;
-      this.dropped = { value: s.value, expiredAt: now < expiry ? now : expiry };
+      // Counted as expired now (or at its own expiry if earlier); read before its store time,
+      // past every window: no fallback (stepBack rule).
+      const readable = !this.rules.stepBack || s.at <= now;
+      this.dropped = readable ? { value: s.value, expiredAt: this.isFresh(now) ? now : s.at + this.spec.ttl } : null;
       this.stored = null;
     }
     this.cooldownFrom = now;
@@ -192,6 +215,7 @@ export class VarModel {
     this.epoch = ++this.seq;
     this.stored = { value, at: now, seq: this.epoch };
     this.dropped = null;
+    this.failingSince = null;
     this.cooldownFrom = now;
   }
 
@@ -220,9 +244,11 @@ export class VarModel {
       const storedAt = at ?? now;
       this.stored = { value, at: storedAt, seq: load.seq };
       this.dropped = null;
+      this.failingSince = null;
       this.cooldownFrom = storedAt;
       if (at === undefined) this.forced = false;
-      const everyone = this.rules.resolveAll ? [...this.pending].filter((r) => r.load !== null && r.expected === null) : [...load.waiters];
+      const hears = (r) => r.load === load || r.hears === undefined || r.hears.has(load);
+      const everyone = this.rules.resolveAll ? [...this.pending].filter((r) => r.load !== null && r.expected === null && hears(r)) : [...load.waiters];
       for (const r of everyone) resolve.push([r, value]);
     } else {
       for (const r of load.waiters) resolve.push([r, value]);
@@ -235,6 +261,7 @@ export class VarModel {
     if (!this.#finish(load)) return { discarded: true, stale: false, waiters: [] };
     this.stats.errors++;
     if (timedOut) this.stats.timeouts++;
+    this.failingSince = now;
     const waiters = [...load.waiters].filter((r) => r.expected === null);
     const stale = this.sieCovered(now);
     if (stale) this.stats.staleServed += waiters.length;
