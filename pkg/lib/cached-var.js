@@ -357,10 +357,11 @@ export class CachedVar {
     }
   }
 
-  // Wall-clock milliseconds, for the shared tier's entries (other isolates read their age): the
-  // injected clock if there is one, else Date.now() (the default clock absorbs steps back).
-  #wall() {
-    return this.#clock === DEFAULTS.clock ? Date.now() : this.#now();
+  // Wall-clock milliseconds for the shared tier's entries (other isolates read their age), given
+  // this var's clock reading `now`: that reading itself if the clock is injected (no second read),
+  // else Date.now() (the default clock absorbs steps back, so it may run behind the wall).
+  #wall(now) {
+    return this.#clock === DEFAULTS.clock ? Date.now() : now;
   }
 
   // Resolves `value` for one caller: through the transform, and abandoned if its signal aborts.
@@ -603,7 +604,7 @@ export class CachedVar {
   // same own-var guard as a loader called at once).
   async #readThrough(load, ctx) {
     const now = this.#now();
-    const wall = this.#wall();
+    const wall = this.#wall(now);
     const entry = await this.#tier.read(this.name, wall);
     if (entry === undefined) {
       this.#starting++;
@@ -620,9 +621,9 @@ export class CachedVar {
   }
 
   // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.
-  #writeBehind(load, value) {
+  #writeBehind(load, value, now) {
     try {
-      const write = this.#tier.write(this.name, value, this.#wall(), load.ttl);
+      const write = this.#tier.write(this.name, value, this.#wall(now), load.ttl);
       if (write === undefined) return;
       if (platform.waitUntil !== null) platform.waitUntil(write);
       if (load.waitUntil !== undefined) load.waitUntil(write);
@@ -675,7 +676,7 @@ export class CachedVar {
     this.#publish(load, { value, stored: stored && this.#storage === null });
     if (stored && this.#tier !== null && load.at === undefined) {
       this.#forced = false;
-      this.#writeBehind(load, value);
+      this.#writeBehind(load, value, now);
     }
   }
 
