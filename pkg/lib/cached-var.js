@@ -333,11 +333,18 @@ export class CachedVar {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`${this.#what}: get(options) takes an object, got ${describe(options)}`);
     }
+    // Unknown own keys are refused, as the constructors do (a `waitUntill` typo would otherwise
+    // silently drop a Worker's background registration). for…in: no array allocated per call.
+    for (const key in options) {
+      if (key !== "waitUntil" && key !== "signal" && Object.hasOwn(options, key)) {
+        throw new TypeError(`${this.#what}: get() has no option ${JSON.stringify(key)} (known: waitUntil, signal)`);
+      }
+    }
     const { waitUntil, signal } = options;
     if (waitUntil !== undefined && typeof waitUntil !== "function") {
       throw new TypeError(`${this.#what}: get() option waitUntil must be a function, got ${describe(waitUntil)}`);
     }
-    if (signal !== undefined && (signal === null || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function")) {
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function" || typeof signal.removeEventListener !== "function")) {
       throw new TypeError(`${this.#what}: get() option signal must be an AbortSignal, got ${describe(signal)}`);
     }
     return { waitUntil, signal };
@@ -854,15 +861,15 @@ function raceSignal(p, signal) {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
+    // The caller is answered even if its signal-like object's removeEventListener throws.
+    const done = (settle) => (outcome) => {
+      try {
         signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
+      } catch {
+        // Nothing to undo that matters: the listener only rejects an already settled promise.
+      }
+      settle(outcome);
+    };
+    p.then(done(resolve), done(reject));
   });
 }

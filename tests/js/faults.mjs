@@ -204,6 +204,30 @@ export function registerFaultTests(test, api, { assert, deferred, fakeClock, sle
     assert.ok(/another var's loader/.test(seen.message), seen.message);
   });
 
+  test(`${ISSUE}: a signal-like object whose removeEventListener is missing or throws never crashes the process or hangs a get() (found by a newcomer)`, async () => {
+    const v = new CachedVar(fresh("fakesignal"));
+    v.onFirstAccess(() => 1);
+    assert.is(await v.get(), 1);
+    await assert.rejects(v.get({ signal: { aborted: false, addEventListener() {} } }), { type: TypeError, message: /option signal must be an AbortSignal/ });
+    const throwing = { aborted: false, addEventListener() {}, removeEventListener() { throw new Error("nope"); } };
+    assert.is(await v.get({ signal: throwing }), 1, "a cached value is served");
+    const w = new CachedVar(fresh("fakesignal-load"));
+    const gate = deferred();
+    w.onFirstAccess(() => gate.promise);
+    const p = w.get({ signal: throwing });
+    gate.resolve(2);
+    assert.is(await p, 2, "a loaded value is served");
+  });
+
+  test(`${ISSUE}: get() refuses an unknown option key, as the constructors do`, async () => {
+    const v = new CachedVar(fresh("getoptions"));
+    v.onFirstAccess(() => 1);
+    await assert.rejects(v.get({ waitUntill: () => {} }), { type: TypeError, message: new RegExp(`^CachedVar "${v.name}": get\\(\\) has no option "waitUntill"`) });
+    const inherited = Object.create({ extra: 1 });
+    assert.is(await v.get(inherited), 1, "only own keys are checked");
+    assert.is(v.stats().misses + v.stats().hits, 2);
+  });
+
   test(`${ISSUE}: a stale-while-revalidate get() whose background loader invalidates the var at once still gets the stale value (found by the package fuzzer)`, async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("swr-invalidate"), { ttl: 10, staleWhileRevalidate: 1000, clock });
