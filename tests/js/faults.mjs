@@ -114,6 +114,15 @@ export function registerFaultTests(test, api, { assert, deferred, fakeClock, sle
       wall += 86_400_000; // a step forward only makes a value expire early, never late
       assert.is(await v.get(), 2);
       assert.is(v.state, "fresh");
+      // Jitter (a reading up to 1 s behind the last) is waited out, never turned into an offset:
+      // the clock must not run ahead of the wall (workerd times timer callbacks this way).
+      const stored = wall;
+      wall -= 500;
+      assert.is(v.state, "fresh");
+      wall = stored + 59_999;
+      assert.is(v.state, "fresh", "no offset gained from the jitter");
+      wall = stored + 60_000;
+      assert.is(v.state, "stale");
     } finally {
       Date.now = realNow;
     }
