@@ -118,8 +118,8 @@ export interface CachedVarOptions<T = unknown> {
   onError?: ((error: unknown, info: { name: string; background: boolean; timedOut: boolean }) => void) | null;
   /**
    * Milliseconds now, read for every window. Default: `Date.now()` made steady — a step back of
-   * the wall clock is absorbed (time keeps counting from the last reading), a step forward can
-   * only expire values early. Inject one to drive time in tests; it should not step back: a
+   * the wall clock over 1 s is absorbed (time keeps counting from the last reading), a smaller one
+   * is waited out, a step forward can only expire values early. Inject one to drive time in tests; it should not step back: a
    * reading earlier than a window's start counts as past every window (stale, no stale answer,
    * cooldown over). The shared tier stamps entries with it, or with `Date.now()` by default.
    */
