@@ -73,6 +73,7 @@
 //   - recovery: at the end every var, after every fault, is invalidated and loads afresh.
 
 import fc from "fast-check";
+import { deferred, sleep } from "../js/harness.mjs";
 import { STAT_KEYS, VarModel, describeError, describeValue } from "./model.mjs";
 
 /** The NEW rules of issue 11 the fixed package keeps; turn one off to look past it on an older build. */
@@ -87,17 +88,6 @@ const START = 1_000_000;
 // Microtask ticks with nothing observable happening before the engine calls the package settled.
 const QUIET_TICKS = 16;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function deferred() {
-  let resolve;
-  let reject;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Outcomes a caller may get.
