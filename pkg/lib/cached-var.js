@@ -30,8 +30,8 @@ const START = 4;
 const STATES = ["empty", "loading", "fresh", "stale"];
 const noop = () => {};
 
-// On workerd, how long past its bound (see #armDeadline) joiners still wait on a load: one whose
-// request is alive reports its own timeout first.
+// On workerd, how long past its bound, and at least how long after joining (see #armDeadline),
+// joiners still wait on a load: one whose request is alive reports its own timeout first.
 const JOIN_GRACE_MS = 50;
 
 // Set by MemoryCache while it constructs one of its vars.
@@ -462,13 +462,16 @@ export class CachedVar {
     if (outcome.stored || g.load === load) this.#settleGroup(g, outcome);
   }
 
-  // workerd: `g` stops waiting on its load at the load's start + bound (its timeout, or
-  // platform.joinBoundMs): a load that outlives its bound may belong to a request that has ended
-  // without a word (older compatibility dates). Counted from the load's start, so no joiner
-  // gives up on a load still within its bound.
+  // workerd: `g` stops waiting on its load once the load is past its bound (its timeout, or
+  // platform.joinBoundMs) — counted from the load's start, so no joiner gives up on a load still
+  // within its bound — and the group has itself waited JOIN_GRACE_MS: a load that outlives its
+  // bound may belong to a request that has ended without a word (older compatibility dates).
+  // The grace counts from the join too because an isolate can stall (workerd's waitUntil and
+  // AbortController were measured pausing 50–95 ms under load, mid set-up): a joiner arriving
+  // after such a stall must still leave the load's own, overdue timeout timer its turn to fire.
   #armDeadline(g) {
     const bound = this.#options.timeout === Infinity ? platform.joinBoundMs : this.#options.timeout;
-    const delay = Math.max(0, g.load.startedAt + bound + JOIN_GRACE_MS - realNow());
+    const delay = Math.max(0, g.load.startedAt + bound - realNow()) + JOIN_GRACE_MS;
     try {
       g.timer = setTimeout(() => this.#takeOver(g), delay);
     } catch {
