@@ -145,6 +145,35 @@ impl Machine {
         self.cache.take_evicted()
     }
 
+    /// `delete()` of `var`: everything it held is forgotten, its running loads fenced; the var
+    /// itself is forgotten once idle (see `take_forgotten`).
+    pub fn delete(&mut self, var: u32) {
+        self.cache.delete(var);
+    }
+
+    /// The next var that may be forgotten (idle: evicted or deleted, nothing held, no load
+    /// running), or `-1`. Forget it with `forget(var, now)` at its own clock's reading.
+    pub fn next_forgettable(&mut self) -> f64 {
+        self.cache.next_forgettable().map_or(-1.0, f64::from)
+    }
+
+    /// Forgets `var` unless its cooldown window has not ended at `now` (then `false`: stop the
+    /// pass). Its index goes to the next `add_var` (its counters stay readable until then).
+    pub fn forget(&mut self, var: u32, now: f64) -> bool {
+        self.cache.forget(var, now)
+    }
+
+    /// Whether `var` holds a value: stored, or kept as the stale-if-error answer after an
+    /// `invalidate()` (what `maxEntries` counts; tests observe evictions of the latter by it).
+    pub fn holds(&self, var: u32) -> bool {
+        self.cache.var(var).is_some_and(|v| v.holds())
+    }
+
+    /// How many vars have a value stored (fresh or stale).
+    pub fn stored_count(&self) -> f64 {
+        self.cache.stored_count() as f64
+    }
+
     /// `0` empty, `1` loading, `2` fresh, `3` stale.
     pub fn state(&self, var: u32, now: f64) -> u32 {
         self.cache.state(var, now) as u32

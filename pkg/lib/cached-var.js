@@ -56,8 +56,8 @@ export class HitCounts {
 }
 
 /** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
-export function createInCache(cache, machine, counts, name, options) {
-  owner = { cache, machine, counts };
+export function createInCache(cache, machine, counts, name, options, loader) {
+  owner = { cache, machine, counts, loader };
   try {
     return new CachedVar(name, options);
   } finally {
@@ -76,6 +76,27 @@ function checkName(name) {
 // the problem (here a Symbol would throw a bare "Cannot convert", a BigInt would compare).
 function within(now, from, until) {
   return typeof now === "number" && from <= now && now < until;
+}
+
+const ZERO_STATS = Object.freeze({ hits: 0, misses: 0, loads: 0, errors: 0, staleServed: 0, timeouts: 0, coalesced: 0, cooldownSkips: 0 });
+
+/** @internal The sum of two `stats()` counter objects (the eight counters only). */
+export function addStats(a, b) {
+  const out = {};
+  for (const k in ZERO_STATS) out[k] = a[k] + b[k];
+  return out;
+}
+
+/** @internal Zeroed counters. */
+export function zeroStats() {
+  return { ...ZERO_STATS };
+}
+
+// Adds a var with options `opts` to `machine`: its slot, or the RangeError the core's code names.
+function addVar(machine, what, opts) {
+  const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown, opts.retryInterval);
+  if (id < 0) throw rangeError(what, -id, opts);
+  return id;
 }
 
 function unpack(d) {
@@ -130,6 +151,12 @@ export class CachedVar {
   // runs after the answer. Memory storage only (custom storage never joins).
   #joinable = null;
   #fastJoins = 0;
+  // A var of a MemoryCache whose name the cache forgot (idle after an eviction or delete(); see
+  // MemoryCache) is detached: `#id` is -1, it holds nothing and runs nothing, and it takes a new
+  // slot on its next get() or set(). `#handedOut`: memoryCachedVar() gave it to a user, who may
+  // still hold it; `#carried`: its counters from the slots it left (kept for such a var only).
+  #handedOut = false;
+  #carried = null;
 
   constructor(name, options) {
     checkName(name);
@@ -143,14 +170,14 @@ export class CachedVar {
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }
-    const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown, opts.retryInterval);
-    if (id < 0) throw rangeError(what, -id, opts);
+    const id = addVar(machine, what, opts);
     const counts = owner?.counts ?? new HitCounts();
     counts.reserve(id);
     Object.defineProperty(this, "name", { value: name, enumerable: true });
     this.#machine = machine;
     this.#id = id;
     this.#counts = counts;
+    this.#loader = owner?.loader ?? null;
     this.#cache = owner?.cache ?? null;
     this.#bounded = owner !== null && owner.cache.bounded;
     // Vars made without options share their defaults' frozen object (one less per var).
@@ -177,6 +204,7 @@ export class CachedVar {
   /** `"empty" | "loading" | "fresh" | "stale"`. */
   get state() {
     if (this.#storage !== null) return this.#storage.get(this.name) === NO_VALUE_STORED ? "empty" : "fresh";
+    if (this.#id < 0) return "empty";
     const now = this.#now();
     ensureStack();
     return STATES[this.#machine.state(this.#id, now)];
@@ -236,6 +264,7 @@ export class CachedVar {
   #refused() {
     try {
       ensureStack();
+      this.#attached();
       this.#machine.refused(this.#id);
     } catch {
       // Counting must never replace the caller's error.
@@ -263,7 +292,8 @@ export class CachedVar {
     }
     if (this.#loader === null) {
       const why = this.#hit === null ? "nothing is stored" : "the stored value has expired";
-      throw new Error(`${this.#what}: get() found no value to serve (${why}) and no loader is registered; call onFirstAccess(loader) first`);
+      const how = this.#cache === null ? "call onFirstAccess(loader) first" : "call onFirstAccess(loader) on the var first, or give its MemoryCache an onFirstAccess option";
+      throw new Error(`${this.#what}: get() found no value to serve (${why}) and no loader is registered; ${how}`);
     }
     if (this.#starting > 0) {
       throw new Error(`${this.#what}: get() was called while this var's load was starting (from inside its loader, directly or through another var's loader); it would wait for itself`);
@@ -275,6 +305,7 @@ export class CachedVar {
     }
     const now = this.#now();
     ensureStack();
+    this.#attached();
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     const [kind, id] = unpack(this.#machine.get(this.#id, now));
@@ -490,6 +521,7 @@ export class CachedVar {
     if (clockError !== null) return this.#settleGroup(g, { error: clockError });
     const callers = g.shared + g.own.size;
     // (No ensureStack(): this runs from a timer or a reaction, on a fresh stack.)
+    this.#attached();
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     const [kind, id] = unpack(this.#machine.abandon(this.#id, g.load.id, now, callers));
@@ -807,6 +839,7 @@ export class CachedVar {
     const hit = this.#storage === null ? resolved(value) : null;
     const now = this.#now();
     ensureStack();
+    this.#attached();
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     if (this.#storage !== null) {
@@ -823,27 +856,134 @@ export class CachedVar {
    * began before can no longer store theirs, and the next `get()` waits for a new load. The
    * dropped value is kept only as the stale-if-error answer (and the loader's `previous`) until
    * a new one is stored: an invalidate during an outage must not turn stale keys into none.
+   * Returns `true` if it took effect, `false` if `cooldown` skipped it.
    */
   invalidate() {
     const now = this.#now();
     ensureStack();
+    this.#attached();
     this.#joinable = null;
-    if (!this.#machine.invalidate(this.#id, now)) return;
+    if (!this.#machine.invalidate(this.#id, now)) return false;
     this.#forced = true;
     if (this.#storage !== null) {
       this.#storage.set(this.name, NO_VALUE_STORED);
-      return;
+      return true;
     }
     if (this.#hit !== null) this.#dropped = this.#value;
     this.#drop();
+    return true;
+  }
+
+  /**
+   * @internal MemoryCache#delete: forgets the value, the stale-if-error fallback, the backoff
+   * and the cooldown; running loads can no longer store theirs (their callers still get their
+   * outcome); the next get() loads afresh, from the origin. Whether a value was stored.
+   */
+  _delete() {
+    const had = this._has();
+    if (this.#id < 0) return had;
+    ensureStack();
+    if (this.#bounded) this.#cache._flushTouches();
+    this.#joinable = null;
+    this.#machine.delete(this.#id);
+    this.#forced = true;
+    if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
+    this.#dropped = undefined;
+    this.#drop();
+    return had;
+  }
+
+  /** @internal Whether a value is stored, fresh or stale (MemoryCache#has). */
+  _has() {
+    if (this.#storage !== null) {
+      try {
+        return this.#storage.get(this.name) !== NO_VALUE_STORED;
+      } catch {
+        return false;
+      }
+    }
+    return this.#hit !== null;
+  }
+
+  /** @internal A reading of this var's clock, NaN if it fails (MemoryCache forgets names by it). */
+  _clockReading() {
+    try {
+      return this.#now();
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** @internal Whether the core holds a value for this var, stored or fallback (for tests). */
+  _holds() {
+    if (this.#id < 0) return false;
+    ensureStack();
+    return this.#machine.holds(this.#id);
+  }
+
+  /** @internal This var's slot in its machine (-1: detached). */
+  get _id() {
+    return this.#id;
+  }
+
+  /** @internal memoryCachedVar() handed this var to a user. */
+  _handOut() {
+    this.#handedOut = true;
+  }
+
+  /** @internal Whether a user may hold this var (see #handedOut). */
+  get _handedOut() {
+    return this.#handedOut;
+  }
+
+  /**
+   * @internal Its cache forgot this var's name (idle: nothing held, nothing running): the slot
+   * goes to another name. Returns the counters of the slot, which the cache keeps in its totals.
+   */
+  _detach() {
+    const slot = this.#slotStats();
+    this.#counts.hits[this.#id] = 0;
+    this.#fastJoins = 0;
+    this.#id = -1;
+    this.#joinable = null;
+    // (#forced stays: a var invalidated, then forgotten, still skips the shared tier next.)
+    this.#dropped = undefined;
+    this.#drop();
+    if (this.#handedOut) this.#carried = this.#carried === null ? slot : addStats(this.#carried, slot);
+    return slot;
+  }
+
+  /** @internal Takes a new slot in `machine` (see _detach). Returns it. */
+  _attach(machine) {
+    const id = addVar(machine, this.#what, this.#options);
+    this.#counts.reserve(id);
+    this.#id = id;
+    return id;
+  }
+
+  // A detached var asks its cache for a slot before it tells the core anything.
+  #attached() {
+    if (this.#id < 0) this.#cache._reattach(this);
+  }
+
+  /** @internal The counters of the current slot (MemoryCache#stats: its totals). */
+  _slotCounts() {
+    return this.#slotStats();
+  }
+
+  // The counters of the current slot: the core's, plus the hits and joins served in JS.
+  #slotStats() {
+    if (this.#id < 0) return { ...ZERO_STATS };
+    ensureStack();
+    const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
+    const joins = this.#fastJoins;
+    return { hits: hits + this.#counts.hits[this.#id], misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
   }
 
   /** Counters since creation. */
   stats() {
-    ensureStack();
-    const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
-    const joins = this.#fastJoins;
-    const counts = { hits: hits + this.#counts.hits[this.#id], misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
+    const slot = this.#slotStats();
+    const counts = this.#carried === null ? slot : addStats(this.#carried, slot);
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
 }

@@ -1,8 +1,17 @@
-// MemoryCache: a named registry of CachedVars sharing defaults and an optional size bound, and
-// GLOBAL_CACHE, the module-level instance (created at import; its wasm machine only on first use).
+// MemoryCache: a named registry of CachedVars sharing defaults and an optional size bound — used
+// through its vars (memoryCachedVar) or by name (get, peek, set, invalidate, delete, has, size,
+// stats) — and GLOBAL_CACHE, the module-level instance (created at import; its wasm machine
+// only on first use).
+//
+// Memory is bounded by the names, not just the values: the core forgets a name that holds
+// nothing and runs nothing — in a bounded cache once its value was evicted (or its load failed),
+// in any cache once delete()d — and reuses its slot for the next new name. This file then drops
+// the name's var: a var no user holds is garbage; one memoryCachedVar() handed out is kept
+// weakly, so while a user holds it, it stays the one var of its name (it takes a new slot when
+// next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { CachedVar, createInCache, HitCounts } from "./cached-var.js";
+import { addStats, CachedVar, createInCache, HitCounts, zeroStats } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
 
@@ -24,22 +33,41 @@ function validate(merged, varDefaults) {
   if (code < 0) throw rangeError("MemoryCache (a default for its vars)", -code, varDefaults);
 }
 
+function checkName(method, name) {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`MemoryCache ${method}(name): name must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
 export class MemoryCache {
+  // The vars whose names the core holds, by name and by slot.
   #vars = new Map();
   #byId = [];
+  // Vars handed out by memoryCachedVar() whose names were forgotten, held weakly (null: none),
+  // and the registry that removes an entry once its var is collected.
+  #detached = null;
+  #finalizer = null;
+  // Counters of the slots of forgotten names.
+  #retired = null;
   // Made with the first var (nothing at import but this object: GLOBAL_CACHE is built then).
   #machine = null;
   #counts = null;
   #touched = [];
   #maxEntries;
+  #loader;
 
-  constructor(defaults) {
-    const merged = mergeOptions("MemoryCache", defaults, { ...DEFAULTS, maxEntries: Infinity }, true);
-    const { maxEntries, ...varDefaults } = merged;
+  /**
+   * `options`: `maxEntries` (values held at once; default Infinity), `onFirstAccess` (the loader
+   * of every var without one of its own), and defaults for every var option.
+   */
+  constructor(options) {
+    const merged = mergeOptions("MemoryCache", options, { ...DEFAULTS, maxEntries: Infinity, onFirstAccess: null }, true);
+    const { maxEntries, onFirstAccess, ...varDefaults } = merged;
     // Validate the bound and the var defaults now, so a bad default fails here and not later.
     // (Not for GLOBAL_CACHE: it is built while the module loads, before the wasm is ready.)
-    if (defaults !== undefined) validate(merged, varDefaults);
+    if (options !== undefined) validate(merged, varDefaults);
     this.#maxEntries = maxEntries;
+    this.#loader = onFirstAccess;
     /** @internal */
     this.defaults = Object.freeze(varDefaults);
     /** @internal */
@@ -49,17 +77,105 @@ export class MemoryCache {
   /** The var called `name`, created on first request. Same name, same instance. */
   memoryCachedVar(name, options) {
     let v = this.#vars.get(name);
+    if (v === undefined) {
+      v = this.#detached?.get(name)?.deref();
+      if (v !== undefined) this._reattach(v);
+    }
     if (v !== undefined) {
       if (options !== undefined) this.#checkSame(v, options);
-      return v;
+    } else {
+      v = this.#create(name, options);
     }
+    v._handOut();
+    return v;
+  }
+
+  // A new var for `name` (no var of that name is attached or held).
+  #create(name, options) {
     ensureStack();
     this.#machine ??= Machine.create(this.#maxEntries);
     this.#counts ??= new HitCounts();
-    v = createInCache(this, this.#machine, this.#counts, name, options);
+    this.#reclaim();
+    const v = createInCache(this, this.#machine, this.#counts, name, options, this.#loader);
     this.#vars.set(name, v);
-    this.#byId.push(v);
+    this.#byId[v._id] = v;
     return v;
+  }
+
+  // The var of `name` for a by-name call that needs one: attached, re-attached, or new.
+  #entry(method, name) {
+    const v = this.#vars.get(name);
+    if (v !== undefined) return v;
+    checkName(method, name);
+    const held = this.#detached?.get(name)?.deref();
+    if (held === undefined) return this.#create(name, undefined);
+    this._reattach(held);
+    return held;
+  }
+
+  /**
+   * `get(name, { waitUntil, signal })`: the value of `name`, as its var's `get()` resolves it
+   * (loaded by the cache's `onFirstAccess` unless the var has its own loader). Never throws: a
+   * name that is not a non-empty string is a rejected TypeError.
+   */
+  get(name, options) {
+    const v = this.#vars.get(name);
+    if (v !== undefined) return v.get(options);
+    try {
+      return this.#entry("get", name).get(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The value stored for `name`, fresh or stale, or undefined. Never loads; counts nothing. */
+  peek(name) {
+    return this.#vars.get(name)?.peek();
+  }
+
+  /** Stores `value` for `name` as if loaded now (see CachedVar#set). Returns the cache. */
+  set(name, value) {
+    this.#entry("set", name).set(value);
+    return this;
+  }
+
+  /** `invalidate()` of `name`'s var: `true` if it took effect (a known name, not in cooldown). */
+  invalidate(name) {
+    return this.#vars.get(name)?.invalidate() ?? false;
+  }
+
+  /**
+   * Forgets `name`: its value, stale-if-error fallback, backoff and cooldown; loads running for
+   * it can no longer store (their callers still get their outcome), and the next `get(name)`
+   * loads afresh from the origin. Its memory is given back once those loads have ended. Returns
+   * whether a value was stored.
+   */
+  delete(name) {
+    const v = this.#vars.get(name);
+    if (v === undefined) return false;
+    const had = v._delete();
+    this.#reclaim();
+    return had;
+  }
+
+  /** Whether a value is stored for `name`, fresh or stale. */
+  has(name) {
+    return this.#vars.get(name)?._has() ?? false;
+  }
+
+  /** How many names have a value stored in memory, fresh or stale (O(names)). */
+  get size() {
+    if (this.#machine === null) return 0;
+    ensureStack();
+    this._flushTouches();
+    return this.#machine.stored_count();
+  }
+
+  /** Counters summed over every var this cache ever had (forgotten names included). */
+  stats() {
+    let total = this.#retired ?? zeroStats();
+    for (const v of this.#vars.values()) total = addStats(total, v._slotCounts());
+    return total;
   }
 
   #checkSame(v, options) {
@@ -73,12 +189,20 @@ export class MemoryCache {
   }
 
   /**
-   * Calls `invalidate()` on every var of this cache (each under its own cooldown). A var that
+   * Calls `invalidate()` on every var of this cache (each under its own cooldown), and on every
+   * var memoryCachedVar() handed out that is still held. A var that
    * throws (its clock or storage is broken) does not stop the others; its error is thrown after.
    */
   invalidateAll() {
     const errors = [];
-    for (const v of this.#vars.values()) {
+    // Handed-out vars whose names were forgotten too: an invalidate() starts their cooldown
+    // window and sends their next load to the origin, as for any other var.
+    const held = [];
+    for (const ref of this.#detached?.values() ?? []) {
+      const v = ref.deref();
+      if (v !== undefined) held.push(v);
+    }
+    for (const v of [...this.#vars.values(), ...held]) {
       try {
         v.invalidate();
       } catch (error) {
@@ -87,6 +211,52 @@ export class MemoryCache {
     }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, `MemoryCache: invalidateAll(): ${errors.length} vars could not be invalidated`);
+  }
+
+  // Drops the vars of the names the core forgot; their slots go to the next new names.
+  #reclaim() {
+    if (this.#machine === null) return;
+    // Queued hits name slots: handed over before a slot can change hands.
+    this._flushTouches();
+    // A name is forgotten only past its cooldown window, read on its var's clock.
+    for (;;) {
+      const id = this.#machine.next_forgettable();
+      if (id < 0) break;
+      const v = this.#byId[id];
+      if (!this.#machine.forget(id, v === undefined ? Infinity : v._clockReading())) break;
+      if (v === undefined) continue;
+      this.#byId[id] = undefined;
+      this.#vars.delete(v.name);
+      this.#retired = addStats(this.#retired ?? zeroStats(), v._detach());
+      if (v._handedOut) this.#hold(v);
+    }
+  }
+
+  // Keeps a weak reference to a handed-out var whose name was forgotten. Where the runtime has
+  // no weak references (workerd before its `enable_weak_ref` compatibility date, 2025-05-05),
+  // a strong one: the var object stays (a few hundred bytes, no core slot) — the price of never
+  // having two vars for one name.
+  #hold(v) {
+    this.#detached ??= new Map();
+    if (typeof WeakRef !== "function" || typeof FinalizationRegistry !== "function") {
+      this.#detached.set(v.name, { deref: () => v });
+      return;
+    }
+    this.#finalizer ??= new FinalizationRegistry((name) => {
+      if (this.#detached?.get(name)?.deref() === undefined) this.#detached?.delete(name);
+    });
+    this.#detached.set(v.name, new WeakRef(v));
+    this.#finalizer.register(v, v.name);
+  }
+
+  /** @internal A detached var `v` is used again: it takes a slot and its name back. */
+  _reattach(v) {
+    ensureStack();
+    this.#reclaim();
+    const id = v._attach(this.#machine);
+    this.#vars.set(v.name, v);
+    this.#byId[id] = v;
+    this.#detached?.delete(v.name);
   }
 
   /** @internal A fast-path hit of var `id` (bounded caches). */
@@ -104,9 +274,10 @@ export class MemoryCache {
     this.#touched = [];
   }
 
-  /** @internal Drops the values the core evicted to respect maxEntries. */
+  /** @internal Drops the values the core evicted to respect maxEntries, then the names it forgot. */
   _dropEvicted() {
     for (const id of this.#machine.take_evicted()) this.#byId[id]?._evicted();
+    this.#reclaim();
   }
 }
 

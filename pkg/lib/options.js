@@ -4,7 +4,7 @@
 
 const DURATIONS = ["ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown", "retryInterval"];
 const VAR_OPTIONS = new Set(["storage", "shared", "clock", "onError", ...DURATIONS]);
-const CACHE_OPTIONS = new Set([...VAR_OPTIONS, "maxEntries"]);
+const CACHE_OPTIONS = new Set([...VAR_OPTIONS, "maxEntries", "onFirstAccess"]);
 
 // Option names by the core's `OptionName` codes; rules by its `Problem` codes.
 const CODE_OPTIONS = [undefined, "ttl", "staleWhileRevalidate", "staleIfError", "timeout", "cooldown", "maxEntries", "retryInterval"];
@@ -123,6 +123,8 @@ export function mergeOptions(what, given, base, forCache = false) {
       out.sharedReadTimeout = readTimeout;
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
+    } else if (key === "onFirstAccess") {
+      if (v !== null && typeof v !== "function") throw new TypeError(`${what}: option onFirstAccess must be a loader function (ctx) => value, got ${describe(v)}`);
     } else if (key === "onError") {
       if (v !== null && typeof v !== "function") throw new TypeError(`${what}: option onError must be a function (error, { name, background, timedOut }), got ${describe(v)}`);
     } else if (typeof v !== "number") {

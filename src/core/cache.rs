@@ -6,8 +6,15 @@
 //! hashing (so no random seed; random values are refused at start-up on workerd), and less code
 //! in the wasm than a `BTreeMap` — and evicts the oldest when one store too many happens.
 //! Evicted indices are queued for the JS layer to drop their values.
+//!
+//! Memory is bounded by the names, not just the values: in a bounded cache a variable that holds
+//! nothing and runs no load (evicted, or its load failed) is *forgotten*, as is one `delete`d in
+//! any cache once idle. A forgotten index is queued (see [`Cache::take_forgotten`]) and its slot
+//! reused by a later [`Cache::add`], its load ids continuing above the previous occupant's.
 
-use super::options::Options;
+use std::collections::VecDeque;
+
+use super::options::{Mode, Options};
 use super::var::{FailDecision, GetDecision, InvalidateDecision, LoadId, State, Stats, Var};
 
 /// Index of a variable within its cache.
@@ -20,6 +27,10 @@ struct Entry {
     linked: bool,
     prev: Option<VarId>,
     next: Option<VarId>,
+    /// `delete()`d since it last held a value: forgotten once idle, bounded cache or not.
+    deleted: bool,
+    /// Queued in `forgetting` (checked again when taken), or free.
+    queued: bool,
 }
 
 /// A set of variables sharing an optional size bound.
@@ -31,6 +42,9 @@ pub struct Cache {
     newest: Option<VarId>,
     linked: usize,
     evicted: Vec<VarId>,
+    /// Idle variables to forget, and slots free for reuse.
+    forgetting: VecDeque<VarId>,
+    free: Vec<VarId>,
 }
 
 impl Cache {
@@ -43,19 +57,102 @@ impl Cache {
             newest: None,
             linked: 0,
             evicted: Vec::new(),
+            forgetting: VecDeque::new(),
+            free: Vec::new(),
         }
     }
 
-    /// Adds a variable; `None` only if the index space (2^32 variables) is exhausted.
+    /// Adds a variable, in a forgotten one's slot if there is one; `None` only if the index space
+    /// (2^32 variables) is exhausted.
     pub fn add(&mut self, opts: Options) -> Option<VarId> {
+        if let Some(id) = self.free.pop() {
+            if let Some(e) = self.entry(id) {
+                let seq = e.var.seq();
+                *e = Entry::new(Var::reborn(opts, seq));
+                return Some(id);
+            }
+        }
         let id = VarId::try_from(self.entries.len()).ok()?;
-        self.entries.push(Entry {
-            var: Var::new(opts),
-            linked: false,
-            prev: None,
-            next: None,
-        });
+        self.entries.push(Entry::new(Var::new(opts)));
         Some(id)
+    }
+
+    /// Whether `e` may be forgotten now: idle, and deleted or in a bounded cache (memory mode:
+    /// a custom-storage variable's value lives in its storage, so only `delete()` forgets it).
+    fn forgettable(bounded: bool, e: &Entry) -> bool {
+        !e.linked
+            && e.var.idle()
+            && (e.deleted || (bounded && e.var.options().mode() == Mode::Shared))
+    }
+
+    /// Queues `id` to be forgotten if it is forgettable.
+    fn settle(&mut self, id: VarId) {
+        let bounded = self.bounded();
+        let Some(e) = self.entry(id) else { return };
+        if e.queued || !Cache::forgettable(bounded, e) {
+            return;
+        }
+        e.queued = true;
+        self.forgetting.push_back(id);
+    }
+
+    /// The next queued variable that is still idle (dropping from the queue those that are not),
+    /// to be forgotten with [`Cache::forget`] at its own clock's reading. The queue is in the
+    /// order variables became idle.
+    pub fn next_forgettable(&mut self) -> Option<VarId> {
+        let bounded = self.bounded();
+        while let Some(&id) = self.forgetting.front() {
+            match self.entry(id) {
+                Some(e) if Cache::forgettable(bounded, e) => return Some(id),
+                Some(e) => e.queued = false,
+                None => {}
+            }
+            self.forgetting.pop_front();
+        }
+        None
+    }
+
+    /// Forgets `id`, the variable [`Cache::next_forgettable`] named, unless its cooldown window
+    /// has not ended at `now` (see [`Var::cooling`]; it then stays first in the queue, and the
+    /// caller should stop until a later pass). Its slot is then free for [`Cache::add`] to reuse
+    /// (until then its counters can still be read); the JS layer drops its object for it and
+    /// answers for the name as for a new one.
+    pub fn forget(&mut self, id: VarId, now: f64) -> bool {
+        if self.forgetting.front() != Some(&id) || self.var(id).is_none_or(|v| v.cooling(now)) {
+            return false;
+        }
+        self.forgetting.pop_front();
+        self.free.push(id);
+        true
+    }
+
+    /// Forgets every queued variable it may at `now` (one clock for all): see
+    /// [`Cache::next_forgettable`] and [`Cache::forget`]. Returns them.
+    pub fn take_forgotten(&mut self, now: f64) -> Vec<VarId> {
+        let mut forgotten = Vec::new();
+        while let Some(id) = self.next_forgettable() {
+            if !self.forget(id, now) {
+                break;
+            }
+            forgotten.push(id);
+        }
+        forgotten
+    }
+
+    /// `delete()` of `id` (see [`Var::delete`]): it no longer counts against the bound, and is
+    /// forgotten once its running loads have ended (at once if none runs).
+    pub fn delete(&mut self, id: VarId) {
+        let Some(e) = self.entry(id) else { return };
+        e.var.delete();
+        e.deleted = true;
+        self.unlink(id);
+        self.settle(id);
+    }
+
+    /// How many variables have a value stored (fresh or stale). `O(variables)`.
+    pub fn stored_count(&self) -> usize {
+        // (A free slot holds nothing: only idle variables are forgotten.)
+        self.entries.iter().filter(|e| e.var.has_value()).count()
     }
 
     fn bounded(&self) -> bool {
@@ -85,6 +182,7 @@ impl Cache {
                 e.var.evict();
             }
             self.evicted.push(victim);
+            self.settle(victim);
         }
     }
 
@@ -120,10 +218,12 @@ impl Cache {
         self.linked = self.linked.saturating_sub(1);
     }
 
-    fn forget(&mut self, id: VarId) {
-        if !self.var(id).is_some_and(Var::has_value) {
+    /// After an event that may have dropped what `id` holds.
+    fn dropped(&mut self, id: VarId) {
+        if !self.var(id).is_some_and(Var::holds) {
             self.unlink(id);
         }
+        self.settle(id);
     }
 
     /// See [`Var::get`]. `None` for an unknown variable.
@@ -143,11 +243,15 @@ impl Cache {
 
     /// See [`Var::loaded_for`].
     pub fn loaded_for(&mut self, id: VarId, load: LoadId, now: f64, ttl: f64) -> bool {
-        let stored = self
-            .entry(id)
-            .is_some_and(|e| e.var.loaded_for(load, now, ttl));
+        let stored = self.entry(id).is_some_and(|e| {
+            let stored = e.var.loaded_for(load, now, ttl);
+            e.deleted &= !stored;
+            stored
+        });
         if stored {
             self.touch(id);
+        } else {
+            self.settle(id);
         }
         stored
     }
@@ -161,10 +265,12 @@ impl Cache {
         waiters: u64,
         timed_out: bool,
     ) -> FailDecision {
-        match self.entry(id) {
+        let d = match self.entry(id) {
             Some(e) => e.var.failed(load, now, waiters, timed_out),
             None => FailDecision::Reject,
-        }
+        };
+        self.settle(id);
+        d
     }
 
     /// See [`Var::abandon`].
@@ -187,6 +293,7 @@ impl Cache {
         if let Some(e) = self.entry(id) {
             e.var.cancel(load);
         }
+        self.settle(id);
     }
 
     /// See [`Var::refused`].
@@ -199,7 +306,7 @@ impl Cache {
     /// See [`Var::invalidate`].
     pub fn invalidate(&mut self, id: VarId, now: f64) -> Option<InvalidateDecision> {
         let d = self.entry(id)?.var.invalidate(now);
-        self.forget(id);
+        self.dropped(id);
         Some(d)
     }
 
@@ -207,6 +314,7 @@ impl Cache {
     pub fn set(&mut self, id: VarId, now: f64) {
         if let Some(e) = self.entry(id) {
             e.var.set(now);
+            e.deleted = false;
             self.touch(id);
         }
     }
@@ -229,5 +337,18 @@ impl Cache {
     /// How many variables hold a value and count against the bound (bounded caches only).
     pub fn held(&self) -> usize {
         self.linked
+    }
+}
+
+impl Entry {
+    fn new(var: Var) -> Entry {
+        Entry {
+            var,
+            linked: false,
+            prev: None,
+            next: None,
+            deleted: false,
+            queued: false,
+        }
     }
 }

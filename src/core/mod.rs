@@ -15,6 +15,7 @@
 //! Cache::cancel(var, N); refused(var)
 //! Cache::invalidate(var, now)           -> Invalidated | CooldownSkip
 //! Cache::set(var, now); take_evicted(); state(var, now); stats(var)
+//! Cache::delete(var); take_forgotten() -> ids whose slots add() reuses; stored_count()
 //! ```
 
 mod cache;

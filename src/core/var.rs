@@ -102,6 +102,9 @@ struct Stored {
 #[derive(Clone, Debug)]
 pub struct Var {
     opts: Options,
+    /// Load ids of this variable are in `(base, seq]` (a reused slot starts above its previous
+    /// occupant's).
+    base: u64,
     seq: u64,
     floor: u64,
     stored: Option<Stored>,
@@ -119,6 +122,9 @@ pub struct Var {
     /// served it at once, and a retry starts at most once per `retryInterval` from here. Cleared
     /// when a value is stored.
     failing_since: Option<f64>,
+    /// Loads issued and not yet ended (resolved, failed or cancelled) — fenced and abandoned
+    /// ones included: while any runs, the JS layer holds their records.
+    running: u32,
     stats: Stats,
 }
 
@@ -129,17 +135,30 @@ fn bump(n: &mut u64) {
 impl Var {
     /// A new, empty variable.
     pub fn new(opts: Options) -> Var {
+        Var::reborn(opts, 0)
+    }
+
+    /// A new, empty variable whose load ids start after `seq` (a reused slot: no load id of
+    /// its previous occupant is ever issued again, and every one of them is fenced).
+    pub fn reborn(opts: Options, seq: u64) -> Var {
         Var {
             opts,
-            seq: 0,
-            floor: 0,
+            base: seq,
+            seq,
+            floor: seq,
             stored: None,
             current: None,
             cooldown_from: None,
             fallback: None,
             failing_since: None,
+            running: 0,
             stats: Stats::default(),
         }
+    }
+
+    /// The last sequence number issued (see [`Var::reborn`]).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -150,6 +169,7 @@ impl Var {
     fn start(&mut self) -> LoadId {
         let id = self.next_seq();
         bump(&mut self.stats.loads);
+        self.running = self.running.saturating_add(1);
         if self.opts.mode == Mode::Shared {
             self.current = Some(id);
         }
@@ -185,6 +205,29 @@ impl Var {
     /// Whether a value is stored (in memory mode).
     pub fn has_value(&self) -> bool {
         self.stored.is_some()
+    }
+
+    /// Whether it holds a value: the stored one, or the one the last `invalidate()` dropped
+    /// (kept as the stale-if-error answer). What a cache's `maxEntries` counts.
+    pub fn holds(&self) -> bool {
+        self.stored.is_some() || self.fallback.is_some()
+    }
+
+    /// Nothing held and no load running: forgetting it loses nothing a later `get()` could be
+    /// served or would wait for.
+    pub fn idle(&self) -> bool {
+        !self.holds() && self.running == 0
+    }
+
+    /// Whether its cooldown window may still skip an `invalidate()` at `now` or later: until
+    /// `now` has passed its end (a time that is not a number, or one before the window's start,
+    /// may yet be followed by a reading inside it). Forgetting it before would lose the window.
+    pub fn cooling(&self, now: f64) -> bool {
+        let cooldown = self.opts.cooldown;
+        cooldown > 0.0
+            && self
+                .cooldown_from
+                .is_some_and(|from| now.is_nan() || now < from + cooldown)
     }
 
     /// A caller asks for the value at time `now`.
@@ -330,7 +373,9 @@ impl Var {
     /// `callers` callers gave up together (they count that many times as served stale or
     /// coalesced).
     pub fn abandon(&mut self, id: LoadId, now: f64, callers: u64) -> GetDecision {
-        self.finish(id);
+        if self.current == Some(id) {
+            self.current = None;
+        }
         self.answer(now, false, callers)
     }
 
@@ -346,13 +391,15 @@ impl Var {
     }
 
     fn issued(&self, id: LoadId) -> bool {
-        id != 0 && id <= self.seq
+        id > self.base && id <= self.seq
     }
 
+    /// Load `id` (issued) ended.
     fn finish(&mut self, id: LoadId) {
         if self.current == Some(id) {
             self.current = None;
         }
+        self.running = self.running.saturating_sub(1);
     }
 
     /// `invalidate()` at `now`. Skipped only within `[from, from + cooldown)`: with no cooldown
@@ -400,6 +447,19 @@ impl Var {
     pub fn evict(&mut self) {
         self.stored = None;
         self.fallback = None;
+    }
+
+    /// `delete()`: forgets everything a later `get()` could be served or would join — the value,
+    /// the stale-if-error fallback, the backoff, the cooldown window — and fences the loads
+    /// running now (they end as usual, storing nothing; their callers still get their outcome).
+    /// The next `get()` starts a new load. Counters are kept.
+    pub fn delete(&mut self) {
+        self.floor = self.next_seq();
+        self.current = None;
+        self.stored = None;
+        self.fallback = None;
+        self.failing_since = None;
+        self.cooldown_from = None;
     }
 
     /// The state a `get()` at `now` would find.

@@ -180,9 +180,13 @@ impl Bounded {
             Op::Invalidate(v) => {
                 let d = self.cache.invalidate(v, now);
                 prop_assert_eq!(d.is_some(), known(v));
-                if d == Some(InvalidateDecision::Invalidated) {
+                // The value it dropped is still held (the stale-if-error answer) unless the
+                // clock stepped back before its store time: it keeps its place, or leaves.
+                let holds = self.cache.var(v).is_some_and(|x| x.holds());
+                if d == Some(InvalidateDecision::Invalidated) && !holds {
                     self.recency.retain(|&x| x != v);
                 }
+                prop_assert!(holds || !self.recency.contains(&v));
             }
             Op::Set(v) => {
                 self.cache.set(v, now);
@@ -192,7 +196,9 @@ impl Bounded {
             }
             Op::Touch(v) => {
                 self.cache.touch(v);
-                if self.recency.contains(&v) {
+                // A touch is a hit: only a stored value is used (not an invalidated one).
+                let stored = self.cache.var(v).is_some_and(|x| x.has_value());
+                if stored && self.recency.contains(&v) {
                     evicted = self.used(v);
                 }
             }
@@ -202,7 +208,7 @@ impl Bounded {
         }
         prop_assert_eq!(self.cache.take_evicted(), evicted, "after {:?}", op);
         let holding: Vec<VarId> = (0..self.vars)
-            .filter(|&v| self.cache.var(v).is_some_and(|x| x.has_value()))
+            .filter(|&v| self.cache.var(v).is_some_and(|x| x.holds()))
             .collect();
         prop_assert!(holding.len() <= self.max, "{holding:?} over {}", self.max);
         let mut expected = self.recency.clone();
@@ -301,7 +307,8 @@ fn storing_one_value_too_many_evicts_the_least_recently_used() {
 }
 
 #[test]
-fn an_invalidated_value_frees_its_slot() {
+fn an_invalidated_value_still_counts_until_evicted() {
+    // The dropped value is kept as the stale-if-error answer: it is memory, so it counts.
     let mut cache = Cache::new(1);
     let [a, b] = [(); 2].map(|_| cache.add(shared(f64::INFINITY)).expect("added"));
     cache.set(a, 0.0);
@@ -309,9 +316,149 @@ fn an_invalidated_value_frees_its_slot() {
         cache.invalidate(a, 1.0),
         Some(InvalidateDecision::Invalidated)
     );
-    assert_eq!(cache.held(), 0);
+    assert_eq!(cache.held(), 1);
     cache.set(b, 2.0);
-    assert_eq!(cache.take_evicted(), vec![]);
+    assert_eq!(cache.take_evicted(), vec![a]);
+    assert!(!cache.var(a).expect("a").holds());
+    assert_eq!(
+        cache.take_forgotten(100.0),
+        vec![a],
+        "evicted and idle: forgotten"
+    );
+}
+
+#[test]
+fn a_bounded_cache_forgets_idle_names_and_reuses_their_slots() {
+    let mut cache = Cache::new(1);
+    let [a, b] = [(); 2].map(|_| cache.add(shared(f64::INFINITY)).expect("added"));
+    let Some(GetDecision::Start(old)) = cache.get(a, 0.0) else {
+        panic!("a cold get starts a load")
+    };
+    assert!(cache.loaded(a, old, 1.0));
+    cache.set(b, 2.0);
+    assert_eq!(cache.take_evicted(), vec![a]);
+    assert_eq!(cache.take_forgotten(100.0), vec![a]);
+    assert_eq!(cache.take_forgotten(100.0), vec![], "reported once");
+    // The slot goes to the next name; its load ids continue above the previous occupant's.
+    let c = cache.add(shared(f64::INFINITY)).expect("added");
+    assert_eq!(c, a, "slot reused");
+    assert_eq!(
+        cache.stats(c),
+        Stats::default(),
+        "a new name starts with zero counters"
+    );
+    assert!(
+        !cache.loaded(c, old, 3.0),
+        "a load id of the previous occupant is not this var's"
+    );
+    let Some(GetDecision::Start(new)) = cache.get(c, 3.0) else {
+        panic!("the new name loads")
+    };
+    assert!(new > old);
+    assert!(cache.loaded(c, new, 4.0));
+}
+
+#[test]
+fn a_name_with_a_running_load_is_forgotten_only_once_the_load_ends() {
+    let mut cache = Cache::new(1);
+    let [a, b] = [(); 2].map(|_| cache.add(shared(10.0)).expect("added"));
+    cache.set(a, 0.0);
+    let Some(GetDecision::Start(load)) = cache.get(a, 20.0) else {
+        panic!("expired value should reload")
+    };
+    cache.set(b, 21.0);
+    assert_eq!(cache.take_evicted(), vec![a]);
+    assert_eq!(cache.take_forgotten(100.0), vec![], "its load still runs");
+    assert_eq!(cache.failed(a, load, 22.0, 1, false), FailDecision::Reject);
+    assert_eq!(cache.take_forgotten(100.0), vec![a]);
+}
+
+#[test]
+fn a_name_is_forgotten_only_after_its_cooldown_window() {
+    // Forgetting it earlier would let an invalidate() the window must skip take effect.
+    let opts =
+        Options::new(Mode::Shared, f64::INFINITY, 0.0, 0.0, f64::INFINITY, 50.0).expect("valid");
+    let mut cache = Cache::new(1);
+    let [a, b] = [(); 2].map(|_| cache.add(opts).expect("added"));
+    cache.set(a, 0.0);
+    cache.set(b, 1.0);
+    assert_eq!(cache.take_evicted(), vec![a]);
+    assert_eq!(cache.take_forgotten(10.0), vec![], "within [0, 50)");
+    assert_eq!(
+        cache.take_forgotten(f64::NAN),
+        vec![],
+        "an unknown time keeps it"
+    );
+    assert_eq!(cache.take_forgotten(50.0), vec![a]);
+}
+
+#[test]
+fn a_queued_name_that_starts_a_load_before_it_is_taken_is_kept() {
+    let mut cache = Cache::new(1);
+    let a = cache.add(shared(10.0)).expect("added");
+    let Some(GetDecision::Start(load)) = cache.get(a, 0.0) else {
+        panic!("cold")
+    };
+    assert_eq!(cache.failed(a, load, 1.0, 1, false), FailDecision::Reject);
+    // Queued (idle), but asked again before the JS layer took the queue.
+    assert!(matches!(cache.get(a, 2.0), Some(GetDecision::Start(_))));
+    assert_eq!(cache.take_forgotten(100.0), vec![]);
+}
+
+#[test]
+fn an_unbounded_cache_forgets_only_deleted_names() {
+    let mut cache = Cache::new(usize::MAX);
+    let [a, b] = [(); 2].map(|_| cache.add(shared(f64::INFINITY)).expect("added"));
+    let Some(GetDecision::Start(load)) = cache.get(a, 0.0) else {
+        panic!("cold")
+    };
+    assert_eq!(cache.failed(a, load, 1.0, 1, false), FailDecision::Reject);
+    assert_eq!(
+        cache.take_forgotten(100.0),
+        vec![],
+        "unbounded: an idle name stays"
+    );
+    cache.set(b, 2.0);
+    cache.delete(b);
+    assert_eq!(cache.take_forgotten(100.0), vec![b]);
+    assert_eq!(cache.stored_count(), 0);
+}
+
+#[test]
+fn delete_fences_running_loads_and_forgets_the_name_when_they_end() {
+    let mut cache = Cache::new(usize::MAX);
+    let a = cache.add(shared(f64::INFINITY)).expect("added");
+    cache.set(a, 0.0);
+    cache.invalidate(a, 1.0);
+    let Some(GetDecision::Start(load)) = cache.get(a, 2.0) else {
+        panic!("invalidated: reload")
+    };
+    cache.delete(a);
+    assert!(!cache.var(a).expect("a").holds(), "no value, no fallback");
+    assert_eq!(cache.state(a, 3.0), State::Empty, "nothing to join");
+    assert_eq!(cache.take_forgotten(100.0), vec![], "its load still runs");
+    assert!(
+        !cache.loaded(a, load, 3.0),
+        "a load from before delete() stores nothing"
+    );
+    assert_eq!(cache.take_forgotten(100.0), vec![a]);
+}
+
+#[test]
+fn a_deleted_name_that_stores_again_is_kept() {
+    let mut cache = Cache::new(usize::MAX);
+    let a = cache.add(shared(f64::INFINITY)).expect("added");
+    let Some(GetDecision::Start(old)) = cache.get(a, 0.0) else {
+        panic!("cold")
+    };
+    cache.delete(a);
+    let Some(GetDecision::Start(new)) = cache.get(a, 1.0) else {
+        panic!("after delete() a get() loads afresh")
+    };
+    assert!(!cache.loaded(a, old, 2.0));
+    assert!(cache.loaded(a, new, 2.0));
+    assert_eq!(cache.take_forgotten(100.0), vec![]);
+    assert_eq!(cache.stored_count(), 1);
 }
 
 #[test]

@@ -653,6 +653,9 @@ class World {
   #syncEvictions(X) {
     if (X.weak || X.spec.home !== "bounded") return;
     if (X.model.stored !== null && X.v.peek() === undefined) X.model.evict();
+    // The value an invalidate() dropped is held (the stale-if-error answer) and counts against
+    // maxEntries, so it can be evicted too; peek() does not show it: the package's _holds() does.
+    else if (X.model.stored === null && X.model.dropped !== null && !X.v._holds()) X.model.evict();
   }
 
   /** get() on X; `o`: { signal: "none" | "live" | "aborted", waitUntil, keepAlive }. Returns the get's promise, handled. */
@@ -1138,6 +1141,7 @@ class World {
         const off = STAT_KEYS.filter((k) => s[k] !== m.stats[k]);
         if (off.length > 0) this.violate(`${X.name}: stats() ${off.map((k) => `${k} ${s[k]} (model ${m.stats[k]})`).join(", ")}`);
       }
+      if (X.spec.home === "bounded" && m.stored === null && m.dropped !== null && !X.v._holds()) m.evict();
       const want = m.stored?.value;
       if (want === undefined && actual !== undefined) this.violate(`${X.name} holds ${describeValue(actual)}, the model nothing (a fenced, discarded or failed load stored its value?)`);
       else if (want !== undefined && actual === undefined) {

@@ -122,7 +122,7 @@ export function registerOptionsReadingTests(test, api, assert, { fakeClock, slee
     readOnce(a.reads, KNOWN, "new CachedVar");
     const b = counted({ maxEntries: 2 });
     new MemoryCache(b.proxy);
-    readOnce(b.reads, [...KNOWN, "maxEntries"], "new MemoryCache");
+    readOnce(b.reads, [...KNOWN, "maxEntries", "onFirstAccess"], "new MemoryCache");
     const d = counted({});
     const name2 = fresh("once");
     c.memoryCachedVar(name2, d.proxy);

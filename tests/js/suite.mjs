@@ -10,6 +10,7 @@ import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
 import { registerHttpLifetimeTests } from "./http-lifetime.mjs";
 import { registerIoObjectTests } from "./io-objects.mjs";
+import { registerKeyedTests } from "./keyed.mjs";
 import { registerLifetimeRetryErrorTests } from "./lifetime-retry-errors.mjs";
 import { registerOptionsReadingTests } from "./options-reading.mjs";
 import { registerSharedFidelityTests } from "./shared-fidelity.mjs";
@@ -934,6 +935,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   registerHttpLifetimeTests(test, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
   registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
+  registerKeyedTests(test, api, { assert, deferred, fakeClock });
 
   return { runtime, ...(await suite.run({ filter })) };
 }

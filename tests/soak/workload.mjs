@@ -154,8 +154,9 @@ export function createWorkload({ api, AsyncLocalStorage, guardedJoins = false, v
   function invalidate(s) {
     counts.invalidates++;
     const skips = s.v.stats().cooldownSkips;
-    s.v.invalidate();
-    if (s.v.stats().cooldownSkips !== skips) return;
+    const effective = s.v.invalidate();
+    if (effective === (s.v.stats().cooldownSkips !== skips)) violate(`soak-${s.i}: invalidate() returned ${effective}, yet cooldownSkips says otherwise`);
+    if (!effective) return;
     counts.effectiveInvalidates++;
     if (now - s.lastEffective < OPTIONS.cooldown) violate(`soak-${s.i}: effective invalidates ${now - s.lastEffective} ms apart (cooldown ${OPTIONS.cooldown})`);
     s.lastEffective = now;

@@ -1,0 +1,187 @@
+// Issue 12, items 1–2, in every runtime: a MemoryCache used by name (one loader for many names:
+// get, peek, set, invalidate, delete, has, size, stats), and memory bounded by maxEntries — a
+// name the bound drops gives back its var and its core slot, and a var a user still holds for a
+// dropped or deleted name keeps working (it is the one var of its name while held).
+
+const ISSUE = "issue 12";
+
+export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
+  const { MemoryCache } = api;
+
+  // A cache whose loader answers `${name}#${n}` (n counts loads per name), with hand-settled
+  // loads when `manual` is set.
+  function keyed(options = {}, manual = false) {
+    const loads = new Map();
+    const pending = [];
+    const cache = new MemoryCache({
+      ...options,
+      onFirstAccess: (ctx) => {
+        const n = (loads.get(ctx.name) ?? 0) + 1;
+        loads.set(ctx.name, n);
+        const value = `${ctx.name}#${n}`;
+        if (!manual) return value;
+        const d = deferred();
+        pending.push({ name: ctx.name, value, d });
+        return d.promise;
+      },
+    });
+    return { cache, loads, pending, total: () => [...loads.values()].reduce((a, b) => a + b, 0) };
+  }
+
+  test(`${ISSUE} #1 keyed get(name): one loader for many names, ctx.name says which; a warm get() is a hit`, async () => {
+    const { cache, loads } = keyed();
+    assert.is(await cache.get("iss-a"), "iss-a#1");
+    assert.is(await cache.get("iss-b"), "iss-b#1");
+    assert.is(await cache.get("iss-a"), "iss-a#1");
+    assert.is(loads.get("iss-a"), 1, "one load per name");
+    const s = cache.stats();
+    assert.deepEqual([s.hits, s.misses, s.loads], [1, 2, 2], "stats() totals over the names");
+  });
+
+  test(`${ISSUE} #1 keyed get(name): a cold stampede on one name is one load; other names load on their own`, async () => {
+    const { cache, loads, pending } = keyed({}, true);
+    const a = Array.from({ length: 50 }, () => cache.get("a"));
+    const b = cache.get("b");
+    assert.is(pending.length, 2, "one load each");
+    for (const p of pending) p.d.resolve(p.value);
+    assert.deepEqual(await Promise.all(a), Array(50).fill("a#1"));
+    assert.is(await b, "b#1");
+    assert.is(loads.get("a"), 1);
+  });
+
+  test(`${ISSUE} #1 peek/has/size/set: peek never loads or counts; set() stores as if loaded`, async () => {
+    const { cache, total } = keyed();
+    assert.is(cache.peek("x"), undefined);
+    assert.is(cache.has("x"), false);
+    assert.is(cache.size, 0);
+    assert.is(cache.set("x", "set-x"), cache, "set() returns the cache");
+    assert.is(cache.peek("x"), "set-x");
+    assert.is(cache.has("x"), true);
+    assert.is(cache.size, 1);
+    assert.is(await cache.get("x"), "set-x");
+    assert.is(total(), 0, "nothing loaded");
+    assert.is(cache.stats().hits, 1, "peek counted nothing, the get() a hit");
+  });
+
+  test(`${ISSUE} #1 invalidate(name): true when it took effect, false for an unknown name or under cooldown`, async () => {
+    const clock = fakeClock();
+    const { cache } = keyed({ clock, cooldown: 100 });
+    assert.is(cache.invalidate("never-seen"), false);
+    assert.is(await cache.get("k"), "k#1");
+    clock.advance(100);
+    assert.is(cache.invalidate("k"), true);
+    assert.is(cache.has("k"), false);
+    assert.is(cache.invalidate("k"), false, "within the cooldown window");
+    assert.is(await cache.get("k"), "k#2");
+  });
+
+  test(`${ISSUE} #1 delete(name): forgets value, stale fallback and cooldown; the next get() loads afresh; true if a value was stored`, async () => {
+    const clock = fakeClock();
+    const { cache, loads } = keyed({ clock, cooldown: 1000, staleIfError: 10_000 });
+    assert.is(await cache.get("d"), "d#1");
+    assert.is(cache.delete("d"), true);
+    assert.is(cache.has("d"), false);
+    assert.is(cache.peek("d"), undefined);
+    assert.is(cache.delete("d"), false, "nothing stored any more");
+    assert.is(cache.delete("unknown"), false);
+    assert.is(await cache.get("d"), "d#2", "loads afresh at once (no cooldown carried over)");
+    assert.is(loads.get("d"), 2);
+  });
+
+  test(`${ISSUE} #1 delete(name) while its load runs: that load stores nothing (its callers still get it); the next get() starts a new load`, async () => {
+    const { cache, pending } = keyed({}, true);
+    const before = cache.get("r");
+    assert.is(cache.delete("r"), false, "nothing stored yet");
+    const after = cache.get("r");
+    assert.is(pending.length, 2, "a get() after delete() does not join the older load");
+    pending[0].d.resolve(pending[0].value);
+    assert.is(await before, "r#1", "the older load's caller gets its value");
+    assert.is(cache.peek("r"), undefined, "but it is not stored");
+    pending[1].d.resolve(pending[1].value);
+    assert.is(await after, "r#2");
+    assert.is(cache.peek("r"), "r#2");
+  });
+
+  test(`${ISSUE} #1 memoryCachedVar(name) shares the keyed entry; a var's own loader overrides the cache's`, async () => {
+    const { cache } = keyed();
+    const v = cache.memoryCachedVar("shared");
+    assert.is(await cache.get("shared"), "shared#1");
+    assert.is(v.peek(), "shared#1", "the same entry");
+    const own = cache.memoryCachedVar("own");
+    own.onFirstAccess(() => "own loader");
+    assert.is(await cache.get("own"), "own loader");
+  });
+
+  test(`${ISSUE} #1 bad input: a name that is not a non-empty string is a clear TypeError (get rejects, never throws); nothing cached is lost`, async () => {
+    const { cache } = keyed();
+    assert.is(await cache.get("keep"), "keep#1");
+    for (const bad of [undefined, null, 5, "", {}, Symbol("s")]) {
+      const p = cache.get(bad);
+      assert.ok(p instanceof Promise, "get() returns a promise");
+      await assert.rejects(p, { type: TypeError, message: /MemoryCache get\(name\): name must be a non-empty string/ });
+      assert.throws(() => cache.set(bad, 1), { type: TypeError, message: /MemoryCache set\(name\)/ });
+      assert.is(cache.has(bad), false);
+      assert.is(cache.delete(bad), false);
+    }
+    assert.throws(() => new MemoryCache({ onFirstAccess: 42 }), { type: TypeError, message: /option onFirstAccess must be a loader function/ });
+    assert.is(await cache.get("keep"), "keep#1", "still cached");
+    const none = new MemoryCache();
+    await assert.rejects(none.get("x"), /no loader is registered; call onFirstAccess\(loader\) on the var first, or give its MemoryCache an onFirstAccess option/);
+  });
+
+  test(`${ISSUE} #2 maxEntries bounds names, not just values: dropped names leave the cache; stats() keeps their counts`, async () => {
+    const { cache, total } = keyed({ maxEntries: 10 });
+    for (let i = 0; i < 500; i++) assert.is(await cache.get(`n${i}`), `n${i}#1`);
+    assert.is(cache.size, 10);
+    assert.is(cache.has("n0"), false, "the oldest names were dropped");
+    assert.is(cache.has("n499"), true);
+    const s = cache.stats();
+    assert.deepEqual([s.misses, s.loads], [500, 500], "counts of dropped names are kept in the totals");
+    assert.is(total(), 500);
+    assert.is(await cache.get("n0"), "n0#2", "a dropped name loads again");
+  });
+
+  test(`${ISSUE} #2 a var held for a dropped name keeps working: same object, reloads on its next get(), its stats carry on`, async () => {
+    const { cache } = keyed({ maxEntries: 2 });
+    const held = cache.memoryCachedVar("held");
+    assert.is(await held.get(), "held#1");
+    for (let i = 0; i < 5; i++) await cache.get(`other${i}`);
+    assert.is(held.peek(), undefined, "its value was evicted");
+    assert.is(held.state, "empty");
+    assert.is(cache.memoryCachedVar("held"), held, "still the one var of its name");
+    assert.is(await cache.get("held"), "held#2", "the keyed API finds the same var");
+    assert.is(held.peek(), "held#2");
+    assert.is(await held.get(), "held#2");
+    const s = held.stats();
+    assert.deepEqual([s.hits, s.misses, s.loads], [1, 2, 2], "its counters span the drop");
+    assert.is(held.invalidate(), true);
+    assert.is(await held.get(), "held#3");
+  });
+
+  test(`${ISSUE} #2 a var held for a deleted name keeps working: the next get() loads afresh`, async () => {
+    const { cache } = keyed();
+    const v = cache.memoryCachedVar("del");
+    assert.is(await v.get(), "del#1");
+    assert.is(cache.delete("del"), true);
+    assert.is(v.peek(), undefined);
+    assert.is(await v.get(), "del#2");
+    assert.is(cache.get("del") instanceof Promise, true);
+    assert.is(await cache.get("del"), "del#2", "one var for the name");
+  });
+
+  test(`${ISSUE} #2 a name whose load failed holds nothing in a bounded cache and is dropped; errors are not cached`, async () => {
+    let fail = true;
+    const cache = new MemoryCache({
+      maxEntries: 5,
+      onFirstAccess: ({ name }) => {
+        if (fail) throw new Error(`origin down for ${name}`);
+        return name;
+      },
+    });
+    for (let i = 0; i < 100; i++) await assert.rejects(cache.get(`f${i}`), /origin down for f/);
+    assert.is(cache.size, 0);
+    assert.is(cache.stats().errors, 100);
+    fail = false;
+    assert.is(await cache.get("f0"), "f0");
+  });
+}
