@@ -198,7 +198,12 @@ export interface CachedVarStats {
  * produces: keep the var that call returns (the same object, re-typed). See docs/typescript.md.
  */
 export declare class CachedVar<T = unknown, Out = T> {
-  /** Throws a `TypeError` if `name` is not a non-empty string or an option has the wrong type, a `RangeError` if a duration is out of range. */
+  /**
+   * A standalone var (not in a cache). Throws a `TypeError` if `name` is not a non-empty string,
+   * if an option is unknown or of the wrong type, or if options cannot be combined (`storage` with
+   * `shared`, or with a window other than `timeout`); a `RangeError` if a duration (ms) is out of
+   * range (README, Options).
+   */
   constructor(name: string, options?: CachedVarOptions<T>);
   readonly name: string;
   /** `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past ttl. */
@@ -314,7 +319,7 @@ export interface MemoryCacheConstructor {
   new <T, _>(options: Omit<MemoryCacheOptions, "onFirstAccess"> & { onFirstAccess: (ctx: LoaderContext<unknown>) => T | PromiseLike<T> }): MemoryCache<T>;
   /**
    * A cache; `options` are checked at once: a `TypeError` for an unknown option or one of the
-   * wrong type, a `RangeError` for a duration or `maxEntries` out of range.
+   * wrong type, a `RangeError` for a duration (ms) or `maxEntries` out of range.
    */
   new <T = unknown>(options?: MemoryCacheOptions<T>): MemoryCache<T>;
   readonly prototype: MemoryCache;
