@@ -35,7 +35,7 @@ export interface SharedAdapter {
   /** Stores `text` for `name`; `ttl` (ms, may be Infinity) is how long it stays useful. */
   write(name: string, text: string, options: { ttl: number }): Promise<void> | void;
   /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
-  readTimeout?: number;
+  readTimeout?: number | undefined;
 }
 
 /** What a loader is called with. */
@@ -63,7 +63,7 @@ export type Loader<T> = (ctx: LoaderContext<T>) => T | PromiseLike<T>;
 /** Options of a var. Durations are milliseconds; `Infinity` is allowed wherever noted. */
 export interface CachedVarOptions<T = unknown> {
   /** Keep the value here instead of in the cache. Only `timeout` combines with it. */
-  storage?: Storage | null;
+  storage?: Storage | null | undefined;
   /**
    * A shared second tier. A cold or expired load first reads it and uses an entry still within
    * `ttl` (by its own store time) without calling the loader; a value fresh from the loader is
@@ -74,31 +74,31 @@ export interface CachedVarOptions<T = unknown> {
    * value — `undefined`, a function, `-0`, `NaN`, a `Map`, a getter, a cycle… at any depth — stays
    * in memory only (a console warning, and `sharedErrors`).
    */
-  shared?: SharedAdapter | null;
+  shared?: SharedAdapter | null | undefined;
   /**
    * A stored value is fresh for this long after it was stored (RFC 9111's freshness lifetime),
    * unless its load set `ctx.ttl`. Default `Infinity`.
    */
-  ttl?: number;
+  ttl?: number | undefined;
   /**
    * For this long after expiry, `get()` resolves the stale value at once and starts exactly one
    * background reload, passed to the caller's `waitUntil`. Default 0.
    */
-  staleWhileRevalidate?: number;
+  staleWhileRevalidate?: number | undefined;
   /** For this long after expiry, a failed reload resolves callers with the stale value. Default 0. */
-  staleIfError?: number;
+  staleIfError?: number | undefined;
   /**
    * A load not settled in time rejects its waiters with a `TimeoutError` and aborts its signal.
    * Default `Infinity`. On workerd it also bounds how long after another request's load started
    * a caller waits on it before taking it over (30 000 ms when `Infinity`: the earliest workerd
    * may cut a request kept alive by `waitUntil`).
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * An `invalidate()` less than this long after the last store or forced reload is ignored:
    * the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
    */
-  cooldown?: number;
+  cooldown?: number | undefined;
   /**
    * After a load fails or times out, callers that `staleIfError` covers are served the stale
    * value at once and never wait on the origin again until a load succeeds; the origin is retried
@@ -107,7 +107,7 @@ export interface CachedVarOptions<T = unknown> {
    * cached). No effect without `staleIfError`. Default 5000: a dead origin sees at most one
    * request per 5 s per isolate, a recovered one is noticed within 5 s. `>= 0` or `Infinity`.
    */
-  retryInterval?: number;
+  retryInterval?: number | undefined;
   /**
    * Called once per failed load, foreground or background (a stale-while-revalidate reload or a
    * retry), with the load's error — a `TimeoutError` `DOMException` when it timed out — and
@@ -115,7 +115,7 @@ export interface CachedVarOptions<T = unknown> {
    * the storage failed as it arrived). Whatever it does (throw, reject) never breaks the cache.
    * Default `null`.
    */
-  onError?: ((error: unknown, info: { name: string; background: boolean; timedOut: boolean }) => void) | null;
+  onError?: ((error: unknown, info: { name: string; background: boolean; timedOut: boolean }) => void) | null | undefined;
   /**
    * Milliseconds now, read for every window. Default: `Date.now()` made steady — a step back of
    * the wall clock over 1 s is absorbed (time keeps counting from the last reading), a smaller one
@@ -123,13 +123,26 @@ export interface CachedVarOptions<T = unknown> {
    * reading earlier than a window's start counts as past every window (stale, no stale answer,
    * cooldown over). The shared tier stamps entries with it, or with `Date.now()` by default.
    */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
-/** Options of a `MemoryCache`: defaults for its vars, and a bound. */
-export interface MemoryCacheOptions extends CachedVarOptions<unknown> {
-  /** At most this many stored values; the least recently used are dropped. Default `Infinity`. */
-  maxEntries?: number;
+/**
+ * Options of a `MemoryCache`: defaults for its vars (any var option), a bound, and a loader for
+ * the names it is asked for. `T`: the type of the values its loader produces.
+ */
+export interface MemoryCacheOptions<T = unknown> extends CachedVarOptions<T> {
+  /**
+   * At most this many stored values (an integer from 1 to 4 294 967 295, or `Infinity`); the
+   * least recently used are dropped and load again on their next `get()`. Default `Infinity`.
+   */
+  maxEntries?: number | undefined;
+  /**
+   * The loader of every name this cache is asked for (`cache.get(name)`, and vars of
+   * `memoryCachedVar(name)` without a loader of their own), called with `ctx.name` = the name.
+   * A var's own loader (`onFirstAccess`) overrides it. Default: none (`get()` of a name with no
+   * stored value and no loader rejects, naming it).
+   */
+  onFirstAccess?: Loader<T> | undefined;
 }
 
 /** Options of one `get()` call. */
@@ -139,12 +152,12 @@ export interface GetOptions {
    * `(p) => ctx.waitUntil(p)`). If it throws, the load never starts and `get()` rejects with
    * that error.
    */
-  waitUntil?: (promise: Promise<unknown>) => void;
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
   /**
    * Ends this caller's wait (rejecting with its reason; an already aborted signal rejects at
    * once); the shared load goes on, and the caller leaves nothing behind.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Counters since the var was created. */
@@ -175,18 +188,55 @@ export interface CachedVarStats {
   sharedErrors?: number;
 }
 
-/** A lazily populated cached variable. */
-export declare class CachedVar<T = unknown> {
+/**
+ * A lazily populated cached variable.
+ *
+ * `T` is the type of the stored value: what the loader produces, `set()` takes, `peek()` and
+ * `getStoredValue()` return and the loader sees as `ctx.previous`. `Out` is what `get()`
+ * resolves to: `T`, or what the `onEachAccess` transform returns. A var made without a `T` is a
+ * `CachedVar<unknown>` until `onFirstAccess(loader)` returns it typed by what the loader
+ * produces: keep the var that call returns (the same object, re-typed). See docs/typescript.md.
+ */
+export declare class CachedVar<T = unknown, Out = T> {
+  /**
+   * A standalone var (not in a cache). Throws a `TypeError` if `name` is not a non-empty string,
+   * if an option is unknown or of the wrong type, or if options cannot be combined (`storage` with
+   * `shared`, or with a window other than `timeout`); a `RangeError` if a duration (ms) is out of
+   * range (README, Options).
+   */
   constructor(name: string, options?: CachedVarOptions<T>);
   readonly name: string;
   /** `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past ttl. */
   readonly state: "empty" | "loading" | "fresh" | "stale";
-  /** Registers the loader the first `get()` (and every reload) calls. Returns it (decorator style). */
-  onFirstAccess<F extends Loader<T>>(loader: F): F;
-  /** Registers a transform: `get()` resolves `fn(stored value)`. Returns it. */
-  onEachAccess<F extends (value: T) => T>(fn: F): F;
-  /** Resolves the value. Never throws: every problem is a rejection. */
-  get(options?: GetOptions): Promise<T>;
+  /**
+   * Registers the loader the first `get()` (and every reload) calls; a later call replaces it.
+   * Returns this var, so calls chain: `const cfg = cache.memoryCachedVar("cfg").onFirstAccess(load)`.
+   * Throws a `TypeError` if `loader` is not a function.
+   *
+   * Types: on a var with a `T`, the loader must produce a `T` (or a promise of one) and the var
+   * is returned as it is. On a var whose `T` is `unknown` (none given), `T` is inferred from what
+   * the loader produces, awaited, and the var is returned as a `CachedVar` of that type; the
+   * loader's `ctx.previous` is then `unknown` (TypeScript cannot type a parameter from the same
+   * function's result: give `T` to type it). A transform registered before keeps its type.
+   */
+  onFirstAccess<R>(
+    this: T extends {} ? never : T extends null | undefined ? never : CachedVar<T, Out>,
+    loader: (ctx: LoaderContext<unknown>) => R | PromiseLike<R>,
+  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined ? Out : R>;
+  /** Registers the loader of a var given a `T` (see above); returns this var. Throws a `TypeError` if `loader` is not a function. */
+  onFirstAccess(loader: Loader<T>): this;
+  /**
+   * Registers a transform: every `get()` resolves `fn(stored value)` instead of the stored value
+   * (awaited, if `fn` returns a promise); the stored value itself is unchanged (`peek()`,
+   * `getStoredValue()`, the loader's `previous`). It runs once per `get()`, its throw or rejection
+   * rejects that `get()` only; a later call replaces it. The seed's use: store a JWKS's key set,
+   * resolve a lookup function built from it. Returns this var, typed so that `get()` resolves
+   * what `fn` returns: keep the var this returns (the one you called it on still says `Out`).
+   * Throws a `TypeError` if `fn` is not a function.
+   */
+  onEachAccess<U>(fn: (value: T) => U): CachedVar<T, Awaited<U>>;
+  /** Resolves the value (through the `onEachAccess` transform, if any). Never throws: every problem is a rejection. */
+  get(options?: GetOptions): Promise<Out>;
   /** The stored value, fresh or stale, without loading. Throws `NoStoredValue` when empty. */
   getStoredValue(): T;
   /** The stored value or `undefined`. Never loads, never throws. */
@@ -199,14 +249,85 @@ export declare class CachedVar<T = unknown> {
   stats(): CachedVarStats;
 }
 
-/** A named set of vars sharing defaults and an optional size bound. */
-export declare class MemoryCache {
-  constructor(defaults?: MemoryCacheOptions);
-  /** The var called `name`, created on first request; the same instance afterwards. */
-  memoryCachedVar<T = unknown>(name: string, options?: CachedVarOptions<T>): CachedVar<T>;
-  /** `invalidate()` on every var of this cache (each under its own cooldown). */
+/**
+ * A named set of vars sharing defaults and an optional size bound; also a keyed cache
+ * (`get(name)`, `set(name, value)`, …) whose names are its vars' names. `T`: the type of the
+ * values of its names — what `options.onFirstAccess` produces (inferred from it when no `T` is
+ * given; `unknown` without it).
+ */
+export interface MemoryCache<T = unknown> {
+  /**
+   * The var called `name`, created on first request with this cache's options overridden by
+   * `options`; the same instance afterwards. Throws a `TypeError` if `name` is not a non-empty
+   * string, or if the var exists with other options (same options, or none, are fine).
+   * `U`: the var's type, the cache's `T` by default; a var of another type needs a loader of its
+   * own (`onFirstAccess`), which overrides the cache's.
+   */
+  memoryCachedVar<U = T>(name: string, options?: CachedVarOptions<U>): CachedVar<U>;
+  /**
+   * Resolves the value of `name`: what `memoryCachedVar(name).get(options)` resolves (its var is
+   * created on first use, loaded by the cache's `onFirstAccess` unless the var has a loader of its
+   * own). Never throws (project rule, as `CachedVar.get()`): a `name` that is not a non-empty
+   * string rejects with a `TypeError`, like every other problem. The type assumes no var of this
+   * name has an `onEachAccess` transform changing its type.
+   */
+  get(name: string, options?: GetOptions): Promise<T>;
+  /**
+   * The value stored for `name`, fresh or stale, or `undefined` (nothing stored, unknown name).
+   * Never loads; does not count as a hit or a miss and does not make `name` recently used (as
+   * lru-cache's `peek()`).
+   */
+  peek(name: string): T | undefined;
+  /**
+   * Stores `value` for `name` as if loaded now (as `CachedVar.set()`); returns this cache, as
+   * `Map.prototype.set` does. Throws a `TypeError` if `name` is not a non-empty string.
+   */
+  set(name: string, value: T): this;
+  /**
+   * `invalidate()` of `name`'s var. Returns `true` if it took effect, `false` if `name` is unknown
+   * or the invalidate was skipped because it came within `cooldown` ms of the last store or
+   * forced reload (the cooldown rule of the options; counted in `stats().cooldownSkips`).
+   */
+  invalidate(name: string): boolean;
+  /**
+   * Forgets `name` entirely — its value, its stale-if-error fallback, its retry backoff and its
+   * cooldown — so the next `get(name)` loads afresh. Returns `true` if a value was stored, as
+   * `Map.prototype.delete` does.
+   */
+  delete(name: string): boolean;
+  /** Whether a value is stored for `name`, fresh or stale (as `peek(name) !== undefined`, but true for a stored `undefined`). Never loads. */
+  has(name: string): boolean;
+  /** How many names have a stored value, fresh or stale (as `Map.prototype.size`); at most `maxEntries`. */
+  readonly size: number;
+  /** Totals over every var this cache ever had (deleted ones included), in the shape of `CachedVar.stats()`. */
+  stats(): CachedVarStats;
+  /**
+   * `invalidate()` on every var of this cache (each under its own cooldown). A var that throws
+   * (its clock or storage is broken) does not stop the others; its error is thrown after (an
+   * `AggregateError` if several did).
+   */
   invalidateAll(): void;
 }
+
+/** The `MemoryCache` class: its constructor signatures. */
+export interface MemoryCacheConstructor {
+  /**
+   * A cache whose values are what `options.onFirstAccess` produces: `T` is inferred from the
+   * loader (its `ctx.previous` is then `unknown`; give `T` to type it). `_` is never given: it
+   * keeps this signature for calls without type arguments (`new MemoryCache<T>(…)` takes the
+   * next one). Throws as the next one does.
+   */
+  new <T, _>(options: Omit<MemoryCacheOptions, "onFirstAccess"> & { onFirstAccess: (ctx: LoaderContext<unknown>) => T | PromiseLike<T> }): MemoryCache<T>;
+  /**
+   * A cache; `options` are checked at once: a `TypeError` for an unknown option or one of the
+   * wrong type, a `RangeError` for a duration (ms) or `maxEntries` out of range.
+   */
+  new <T = unknown>(options?: MemoryCacheOptions<T>): MemoryCache<T>;
+  readonly prototype: MemoryCache;
+}
+
+/** A named set of vars sharing defaults and an optional size bound, and a keyed cache. */
+export declare const MemoryCache: MemoryCacheConstructor;
 
 /** The module-level cache. */
 export declare const GLOBAL_CACHE: MemoryCache;

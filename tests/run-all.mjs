@@ -16,7 +16,7 @@ const STEPS = [
   { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
   { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
   { name: "readme: the bad-input table is what the package does", cmd: "node tests/readme-bad-input.test.mjs" },
-  { name: "types: tsc", cmd: "tsc -p tests/types/tsconfig.json && echo 'types: 1 passed, 0 failed'" },
+  { name: "types: tsc (strict, then with exactOptionalPropertyTypes)", cmd: "tsc -p tests/types/tsconfig.json && tsc -p tests/types/tsconfig.exact.json && echo 'types: 2 passed, 0 failed'" },
   { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
   {
     name: "rust: wasm adapter in chromium",

@@ -210,23 +210,23 @@ export class CachedVar {
     return STATES[this.#machine.state(this.#id, now)];
   }
 
-  /** Registers the loader the first `get()` (and every reload) calls. Returns it. */
+  /** Registers the loader the first `get()` (and every reload) calls. Returns this var. */
   onFirstAccess(loader) {
     if (typeof loader !== "function") {
       throw new TypeError(`${this.#what}: onFirstAccess(loader) takes a function, got ${describe(loader)}`);
     }
     this.#loader = loader;
-    return loader;
+    return this;
   }
 
-  /** Registers a transform applied to the stored value on every `get()`. Returns it. */
+  /** Registers a transform applied to the stored value on every `get()`. Returns this var. */
   onEachAccess(fn) {
     if (typeof fn !== "function") {
       throw new TypeError(`${this.#what}: onEachAccess(fn) takes a function, got ${describe(fn)}`);
     }
     this.#transform = fn;
     this.#forever = null;
-    return fn;
+    return this;
   }
 
   /**

@@ -11,9 +11,9 @@ export interface DenoKvLike {
 
 export interface DenoKvOptions {
   /** Key parts before the var's name. Default `["simple-memory-cache"]`. */
-  prefix?: readonly KvKeyPart[];
+  prefix?: readonly KvKeyPart[] | undefined;
   /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
-  readTimeout?: number;
+  readTimeout?: number | undefined;
 }
 
 /**

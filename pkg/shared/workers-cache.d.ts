@@ -8,9 +8,9 @@ export interface CacheLike {
 
 export interface WorkersCacheOptions {
   /** `http(s)://host` of the synthetic URLs entries are stored under. Default `"https://simple-memory-cache.internal"`. */
-  origin?: string;
+  origin?: string | undefined;
   /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
-  readTimeout?: number;
+  readTimeout?: number | undefined;
 }
 
 /**

@@ -8,9 +8,9 @@ export interface KvNamespaceLike {
 
 export interface WorkersKvOptions {
   /** Prepended to the var's name to make its KV key. Default `"smc:"`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
-  readTimeout?: number;
+  readTimeout?: number | undefined;
 }
 
 /**

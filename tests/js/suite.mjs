@@ -68,8 +68,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("1 lazy: creating a var and registering a loader calls nothing", async () => {
     let calls = 0;
     const v = GLOBAL_CACHE.memoryCachedVar(fresh("lazy"));
-    const loader = v.onFirstAccess(() => ++calls);
-    assert.is(typeof loader, "function");
+    assert.is(v.onFirstAccess(() => ++calls), v, "onFirstAccess returns the var (chainable; TypeScript re-types it)");
     assert.is(calls, 0);
     assert.is(v.state, "empty");
     await sleep(5);
@@ -294,11 +293,11 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     const v = new CachedVar(fresh("each"));
     v.onFirstAccess(() => ({ count: 1 }));
     let calls = 0;
-    const fn = v.onEachAccess((value) => {
+    const same = v.onEachAccess((value) => {
       calls++;
       return { ...value, access: calls };
     });
-    assert.is(typeof fn, "function");
+    assert.is(same, v, "onEachAccess returns the var (chainable; TypeScript re-types it)");
     assert.deepEqual(await v.get(), { count: 1, access: 1 });
     assert.deepEqual(await v.get(), { count: 1, access: 2 });
     assert.deepEqual(v.peek(), { count: 1 });

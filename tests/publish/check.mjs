@@ -2,7 +2,7 @@
 // and `cargo publish`, on what would be uploaded: `npm publish --dry-run` (no warning about the
 // package), publint --strict, @arethetypeswrong/cli (only the CommonJS-under-node16 warning the
 // README explains), TypeScript CommonJS consumers compiled by tsc and run (and node16's error the
-// README states), the escape hatch's types, the docs in the tarball, and `cargo publish --dry-run`
+// README states, and its dynamic-import way out), the escape hatch's types, the docs in the tarball, and `cargo publish --dry-run`
 // with exactly the files the crate should ship. Ends with "publish: N passed, N failed".
 import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -113,6 +113,12 @@ try {
   await check("tsc, CommonJS project, module node16: error TS1479, as the README says (use node20 or nodenext)", async () => {
     const r = await tsc(["--module", "node16", "--moduleResolution", "node16", "--noEmit", "cjs.ts"]);
     assert(r.code !== 0 && r.out.includes("error TS1479"), `expected TS1479, got (${r.code}):\n${r.out}`);
+  });
+  await check("tsc, CommonJS project, module node16: a dynamic import() and a resolution-mode type import compile and run (docs/typescript.md)", async () => {
+    const r = await tsc(["--module", "node16", "--moduleResolution", "node16", "--outDir", "out-node16", "node16.ts"]);
+    assert(r.code === 0, r.out);
+    const out = await ok("node", [join("out-node16", "node16.js")], ts);
+    assert(out.stdout.trim() === "RESULT 42", out.out);
   });
   await check("tsc: the escape hatch's types (/manual, the wasm subpath)", async () => {
     const r = await tsc(["--module", "nodenext", "--moduleResolution", "nodenext", "--noEmit", "manual.mts"]);

@@ -8,12 +8,13 @@ interface Jwks {
 }
 
 const jwks = GLOBAL_CACHE.memoryCachedVar<Jwks>("jwks", { ttl: 600_000, staleIfError: 86_400_000, cooldown: 30_000, timeout: 5_000 });
-const loader = jwks.onFirstAccess(async ({ signal, previous, name }) => {
+// A var given its type: the loader's context is typed by it, and onFirstAccess returns the var.
+const same = jwks.onFirstAccess(async ({ signal, previous, name }) => {
   const res = await fetch(`https://example.test/${name}`, { signal });
   const fallback: Jwks = previous ?? { keys: [] };
   return res.ok ? ((await res.json()) as Jwks) : fallback;
 });
-loader satisfies (ctx: { name: string; signal: AbortSignal; previous: Jwks | undefined; ttl: number }) => Promise<Jwks>;
+same satisfies CachedVar<Jwks>;
 
 // A load may set its value's freshness lifetime; backoff and error reporting are options.
 const flags = new CachedVar<Record<string, boolean>>("flags", {
