@@ -55,6 +55,11 @@ export function budgets({ node, startup, size }) {
   const importInit = startup.programs.find((p) => p.ours);
   const emptyModule = startup.programs.find((p) => p.name === "an empty ES module file");
   const mem = node.memory.find((m) => m.ours);
+  const keyed = named(many, "simple-memory-cache keyed cache.get(name)");
+  const keyedOverMemo = perRound(keyed, named(many, "hand-written memo (Map lookup + cached promise)"));
+  const lruOverKeyed = perRound(named(many, "lru-cache fetch(name)"), keyed);
+  const ourNames = node.names.find((m) => m.ours);
+  const lruNames = node.names.find((m) => !m.ours);
   const list = [
     ["Warm await get(), no ttl ≤ 1.10 × memo (cached promise)", ours(warm).ratio, (v) => v <= 1.1, x, `${ns(ours(warm).median)} vs ${ns(named(warm, "hand-written memo (cached promise)").median)}`],
     ["Warm await get(), ttl ≤ 1.10 × memo (promise + Date.now())", ours(warmTtl).ratio, (v) => v <= 1.1, x, `${ns(ours(warmTtl).median)}`],
@@ -63,6 +68,22 @@ export function budgets({ node, startup, size }) {
     ["Cold stampede of 10,000: exactly 1 loader call", calls, (v) => v === 1, (v) => `${v} per stampede`, `${stampede.check[ours(stampede).name].stampedes} stampedes`],
     ["Cold stampede of 10,000: ≤ 1 µs per waiter", ours(stampede).median, (v) => v <= 1000, ns, "per waiter"],
     ["Many vars: warm hit ≤ 1.5 × Map lookup + memo check", ours(many).ratio, (v) => v <= 1.5, x, `${ns(ours(many).median)}`],
+    ["Keyed warm cache.get(name) over 10,000 names ≤ 1.3 × Map lookup + memo", keyedOverMemo, (v) => v <= 1.3, x, `${ns(keyed.median)}`],
+    ["Keyed warm cache.get(name) ≥ 1.5 × faster than lru-cache fetch(name)", lruOverKeyed, (v) => v >= 1.5, x, "lru-cache time / ours"],
+    [
+      "1 M names through maxEntries 1000: JS heap + wasm growth ≤ 2 × lru-cache's",
+      Math.max(0, ourNames.growthAfterWarmup) / Math.max(lruNames.growthAfterWarmup, 64 * KB),
+      (v) => v <= 2,
+      x,
+      `after the first ${ourNames.checkpoints[0].names.toLocaleString("en")} names: ours ${bytes(ourNames.growthAfterWarmup)}, lru-cache ${bytes(lruNames.growthAfterWarmup)} (growth below 0 counts as 0, lru-cache's below 64 KB — gc noise — as 64 KB)`,
+    ],
+    [
+      "1 M names: no growth from the 2nd to the 10th 100,000 (JS heap + wasm, ≤ 256 KB of gc noise)",
+      ourNames.growthSecondToLast,
+      (v) => v <= 256 * KB,
+      bytes,
+      `of which wasm ${bytes(ourNames.wasmSecondToLast)}`,
+    ],
     [".wasm ≤ 20 KB gzip", size.wasm.gzip, (v) => v <= 20 * KB, bytes, `${bytes(size.wasm.raw)} raw`],
     ["What one runtime loads (entry + bundle + wasm) ≤ 30 KB gzip", runtimeLoad(size).gzip, (v) => v <= 30 * KB, bytes, `largest: ${runtimeLoad(size).entry}; the whole package is ${bytes(size.package.gzip)}, since the wasm ships twice (inlined for the default entry, a .wasm module for workerd and edge-light)`],
     ["Import + init ≤ 2 ms beyond a bare `node -e ''`", importInit.beyondBare, (v) => v <= 2, (v) => `${v.toFixed(1)} ms`, `median of ${startup.runs} paired rounds of fresh processes; ${importInit.beyondEmptyModule.toFixed(1)} ms beyond importing an empty ES module file, which itself costs ${emptyModule.beyondBare.toFixed(1)} ms`],

@@ -59,6 +59,25 @@ for (const v of node.variants) {
   md.push(table(head, rows));
 }
 
+md.push("## Case 7: names (distinct names through maxEntries 1000, each loaded once; JS heap after a full gc + wasm memory)");
+md.push(
+  table(
+    ["runtime", "contender", "names", "ns/name", "growth after the first checkpoint", "growth from the 2nd to the last", "of which wasm"],
+    runs.flatMap((r) =>
+      (r.names ?? []).map((m) => [
+        r.runtime,
+        m.ours ? `**${m.name}**` : m.name,
+        m.names.toLocaleString("en"),
+        num((m.ms * 1e6) / m.names),
+        m.growthAfterWarmup === null ? "n/a (no gc)" : kb(m.growthAfterWarmup),
+        m.growthSecondToLast === null ? "n/a (no gc)" : kb(m.growthSecondToLast),
+        m.wasmSecondToLast === null ? "–" : `${m.wasmSecondToLast} B`,
+      ]),
+    ),
+    "llrrrrr",
+  ),
+);
+
 md.push("## Case 6: memory (invalidate() + await get() cycles with a fresh 1 KB value, after a warm-up; growth after a full gc)");
 md.push(
   table(

@@ -1,4 +1,4 @@
-// Runs cases 1-4 (and the JWKS flavour) and case 6 (memory) in the runtime that runs this file —
+// Runs cases 1-4 (and the JWKS flavour), case 6 (memory) and case 7 (names) in the runtime that runs this file —
 // Node, Deno or Bun, with the same case files — timed by mitata, and writes the results to
 // benches/results/<runtime>.json.tmp for report.mjs. Started by bench.mjs; usable alone:
 //   node --expose-gc benches/run.mjs [--quick]
@@ -8,6 +8,7 @@
 import { writeFile } from "node:fs/promises";
 import { allVariants } from "./lib/cases.mjs";
 import { memory } from "./cases/memory.mjs";
+import { names } from "./cases/names.mjs";
 import { mitataTimer } from "./lib/mitata-timer.mjs";
 import { startOrigin } from "./lib/origin.mjs";
 import { runRounds } from "./lib/rounds.mjs";
@@ -27,6 +28,9 @@ const heapUsed = runtime === "deno" ? () => Deno.memoryUsage().heapUsed : () => 
 log(`memory (${quick ? "quick" : "1,000,000 cycles"})`);
 const mem = await memory({ count: quick ? 2_000 : 1_000_000, warmup: quick ? 200 : 10_000, gc, heapUsed, wasmBytes });
 
+log(`names (${quick ? "quick" : "1,000,000 distinct names through maxEntries 1000"})`);
+const nameMem = await names({ count: quick ? 4_000 : 1_000_000, every: quick ? 1_000 : 100_000, gc, heapUsed, wasmBytes });
+
 const origin = await startOrigin();
 let variants;
 try {
@@ -37,5 +41,5 @@ try {
 }
 
 const file = new URL(`results/${runtime}${quick ? ".quick" : ""}.json.tmp`, import.meta.url);
-await writeFile(file, JSON.stringify({ runtime, version, quick, timer: "mitata 1.0.34 (p50 per sample)", variants, memory: mem }, null, 1));
+await writeFile(file, JSON.stringify({ runtime, version, quick, timer: "mitata 1.0.34 (p50 per sample)", variants, memory: mem, names: nameMem }, null, 1));
 console.error(`[${runtime}] wrote ${file.pathname}`);

@@ -34,6 +34,7 @@ export async function variants() {
 
   const cache = new MemoryCache();
   const bounded = new MemoryCache({ maxEntries: VARS });
+  const keyed = new MemoryCache({ onFirstAccess: loader });
   for (const c of [cache, bounded]) for (const name of names) c.memoryCachedVar(name).onFirstAccess(loader);
 
   // The reference: a Map of cached promises, looked up and checked by hand.
@@ -50,7 +51,7 @@ export async function variants() {
   const pm = pMemoize((name) => loader({ name }));
 
   for (const name of names) {
-    await Promise.all([cache.memoryCachedVar(name).get(), bounded.memoryCachedVar(name).get(), memoGet(name), lru.fetch(name), pm(name)]);
+    await Promise.all([cache.memoryCachedVar(name).get(), bounded.memoryCachedVar(name).get(), keyed.get(name), memoGet(name), lru.fetch(name), pm(name)]);
   }
 
   return [
@@ -62,6 +63,7 @@ export async function variants() {
       contenders: [
         { name: "simple-memory-cache memoryCachedVar(name).get()", ours: true, fn: byName(names, seq, (n) => cache.memoryCachedVar(n).get()) },
         { name: "same, cache bounded (maxEntries)", fn: byName(names, seq, (n) => bounded.memoryCachedVar(n).get()) },
+        { name: "simple-memory-cache keyed cache.get(name)", fn: byName(names, seq, (n) => keyed.get(n)) },
         { name: "hand-written memo (Map lookup + cached promise)", ref: true, fn: byName(names, seq, memoGet) },
         { name: "lru-cache fetch(name)", fn: byName(names, seq, (n) => lru.fetch(n)) },
         { name: "p-memoize(name)", fn: byName(names, seq, (n) => pm(n)) },

@@ -94,6 +94,9 @@ enum Event {
     Invalidate(Target),
     Set(Target),
     Touch(Target),
+    /// `delete()` of the var, then the cache's forget pass at the current time (its slot is not
+    /// reused here: the harness keeps addressing vars by their first index).
+    Delete(Target),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -261,7 +264,8 @@ impl Run {
             | Event::Abandon(t, _)
             | Event::Invalidate(t)
             | Event::Set(t)
-            | Event::Touch(t) => {
+            | Event::Touch(t)
+            | Event::Delete(t) => {
                 match usize::try_from(t.0).ok().filter(|&v| v < self.slots.len()) {
                     Some(v) => {
                         self.slots[v].ops += 1;
@@ -297,6 +301,7 @@ impl Run {
             Event::Invalidate(_) => assert_eq!(c.invalidate(id, now), None),
             Event::Set(_) => c.set(id, now),
             Event::Touch(_) => c.touch(id),
+            Event::Delete(_) => c.delete(id),
             Event::Advance(_) | Event::Jump(_) => {}
         }
         assert_eq!(c.state(id, now), State::Empty);
@@ -401,6 +406,18 @@ impl Run {
                 }
             }
             Event::Touch(_) => self.cache.touch(id),
+            Event::Delete(_) => {
+                self.cache.delete(id);
+                let x = self.cache.var(id).expect("a known var");
+                assert!(!x.holds(), "delete() left a value held");
+                assert_ne!(x.state(now), State::Loading, "delete() left a load to join");
+                // The model cannot follow a forgotten name: it is dropped, as after an eviction.
+                self.slots[v].model = None;
+                for f in self.cache.take_forgotten(now) {
+                    let x = self.cache.var(f).expect("a forgotten slot stays readable");
+                    assert!(!x.holds() && x.idle(), "forgot var {f}, which is not idle");
+                }
+            }
             Event::Advance(_) | Event::Jump(_) => {}
         }
     }
@@ -482,7 +499,9 @@ impl Run {
                 matches!(state, State::Fresh | State::Stale),
                 "{state:?}"
             );
-            holding += usize::from(x.has_value());
+            // What maxEntries counts: a stored value, or one invalidate() kept as the
+            // stale-if-error answer.
+            holding += usize::from(x.holds());
             let st = x.stats();
             let pairs = [
                 (st.hits, s.last.hits),
