@@ -516,7 +516,7 @@ export class CachedVar {
   // serves them.
   #takeOver(g) {
     if (g.done) return;
-    clearTimeout(g.timer);
+    if (g.timer !== undefined) clearTimeout(g.timer);
     const { now, clockError } = this.#settleTime();
     if (clockError !== null) return this.#settleGroup(g, { error: clockError });
     const callers = g.shared + g.own.size;
@@ -558,7 +558,9 @@ export class CachedVar {
 
   #retire(g) {
     g.done = true;
-    clearTimeout(g.timer);
+    // Only when set: in Deno, code from npm packages sees Node's timer globals, and the first
+    // clearTimeout() loads node:timers (~5 ms on the first get() of a var without a timeout).
+    if (g.timer !== undefined) clearTimeout(g.timer);
     this.#groups?.delete(g);
     if (this.#groups?.size === 0) this.#groups = null;
     if (g.load.group === g) g.load.group = undefined;
@@ -758,7 +760,7 @@ export class CachedVar {
 
   #end(load) {
     load.done = true;
-    clearTimeout(load.timer);
+    if (load.timer !== undefined) clearTimeout(load.timer);
     this.#forget(load);
   }
 
