@@ -42,8 +42,12 @@ function runtimeLoad(size) {
   return loads.reduce((a, b) => (b.gzip > a.gzip ? b : a));
 }
 
-/** `node`: run.mjs results from Node; `startup`: the startup() result for node; `size`: size(). */
-export function budgets({ node, startup, size }) {
+/**
+ * `node`: run.mjs results from Node; `others`: those of the other runtimes (Deno, Bun, workerd),
+ * for the warm-hit budgets judged in every runtime; `startup`: the startup() result for node;
+ * `size`: size().
+ */
+export function budgets({ node, others = [], startup, size }) {
   const warm = variant(node, "warm-await");
   const warmTtl = variant(node, "warm-await-ttl");
   const peek = variant(node, "peek");
@@ -90,5 +94,16 @@ export function budgets({ node, startup, size }) {
     ["Memory: no wasm memory growth after warm-up", mem.wasmGrowth, (v) => v === 0, bytes, `${mem.cycles.toLocaleString("en")} cycles`],
     ["Memory: JS heap growth < 1 MB over the cycles", mem.heapGrowth, (v) => v < 1000 * KB, bytes, `${mem.cycles.toLocaleString("en")} cycles, 1 KB values`],
   ];
+  // Warm hits, judged in every runtime too (issue 13).
+  for (const r of others) {
+    for (const [id, what] of [
+      ["warm-await", "no ttl"],
+      ["warm-await-ttl", "ttl"],
+    ]) {
+      const v = r.variants.find((x) => x.id === id);
+      if (v === undefined) continue;
+      list.push([`${r.runtime}: warm await get(), ${what} ≤ 1.10 × memo`, ours(v).ratio, (n) => n <= 1.1, x, `${ns(ours(v).median)}`]);
+    }
+  }
   return list.map(([budget, value, ok, show, note]) => ({ budget, value, figure: show(value), note, pass: ok(value) }));
 }
