@@ -141,7 +141,8 @@ export class MemoryCache {
 
   /** `invalidate()` of `name`'s var: `true` if it took effect (a known name, not in cooldown). */
   invalidate(name) {
-    return this.#vars.get(name)?.invalidate() ?? false;
+    // (A held var of a forgotten name too: its invalidate() starts its cooldown window.)
+    return (this.#vars.get(name) ?? this.#detached?.get(name)?.deref())?.invalidate() ?? false;
   }
 
   /**
