@@ -341,6 +341,30 @@ async function multiIssuer() {
       },
     );
 
+    // A well-formed token for A with a kid A never published (forged, or a key rotated in early):
+    // one refetch of A's keys, then, within the 1 s cooldown, the rest are refused without one.
+    const forged = await Promise.all(times(5, null).map(() => issuers.A.mintUnknownKid()));
+    mark();
+    await scenario(
+      `issuers: unknown kid for A (5 one by one, cooldown ${MULTI_CACHE.cooldown / 1000} s), then A`,
+      {
+        ...base,
+        fetches: 1,
+        valid: 1,
+        rejected: 5,
+        note: (s) => `${s.cooldownSkips} invalidates skipped`,
+        check: (replies) =>
+          replies.slice(0, 5).every((r) => r.body.reason === "ERR_JWKS_NO_MATCHING_KEY")
+            ? expect({ A: 1, B: 0, C: 0, outsider: 0 })
+            : `reasons ${JSON.stringify(replies.slice(0, 5).map((r) => r.body.reason))}, expected ERR_JWKS_NO_MATCHING_KEY`,
+      },
+      async () => {
+        const replies = [];
+        for (const token of [...forged, tokens.A]) replies.push(await call(token, url));
+        return replies;
+      },
+    );
+
     // B's origin answers 503 once its keys are stale. The first request's load fails and stale
     // keys answer it (staleIfError); from then on every request is answered with them at once,
     // and B's origin sees one background retry per retryInterval, each failure reported to onError.

@@ -55,6 +55,19 @@ const ISSUERS = new Map(Object.entries(env.ISSUERS ?? {}));
 
 let failedLoads = 0;
 
+// A fetched JWKS → Map kid → { alg, key: CryptoKey }: signing keys of an accepted algorithm,
+// imported once here (WebCrypto importKey, via jose) so that warm requests only verify. A key
+// set that is not one fails the load (and staleIfError keeps the keys we had).
+async function importKeys(issuer, jwks) {
+  if (!Array.isArray(jwks?.keys)) throw new Error(`JWKS of ${issuer} has no keys array`);
+  const keys = new Map();
+  for (const jwk of jwks.keys) {
+    if (typeof jwk.kid !== "string" || !ALGORITHMS.includes(jwk.alg) || (jwk.use !== undefined && jwk.use !== "sig")) continue;
+    keys.set(jwk.kid, { alg: jwk.alg, key: await importJWK(jwk, jwk.alg) });
+  }
+  return keys;
+}
+
 // Module scope: the cache lives as long as the isolate. Creating it does no I/O; the first
 // get(iss) for an issuer calls the loader. The loader returns plain data — a Map of kid →
 // { alg, key: CryptoKey } — never the Response, which belongs to the request that fetched it.
@@ -66,14 +79,7 @@ const keySets = new MemoryCache({
     if (!res.ok) throw new Error(`JWKS of ${ctx.name} answered ${res.status}`);
     // The issuer's own lifetime for this key set, within our bounds (undefined: it said nothing).
     ctx.ttl = Math.min(TTL_BOUNDS.max, Math.max(TTL_BOUNDS.min, freshnessLifetime(res) ?? TTL_BOUNDS.fallback));
-    const body = await res.json();
-    if (!Array.isArray(body?.keys)) throw new Error(`JWKS of ${ctx.name} has no keys array`);
-    const keys = new Map();
-    for (const jwk of body.keys) {
-      if (typeof jwk.kid !== "string" || !ALGORITHMS.includes(jwk.alg) || (jwk.use !== undefined && jwk.use !== "sig")) continue;
-      keys.set(jwk.kid, { alg: jwk.alg, key: await importJWK(jwk, jwk.alg) });
-    }
-    return keys;
+    return importKeys(ctx.name, await res.json());
   },
   onError(error, { name, background, timedOut }) {
     failedLoads++;
