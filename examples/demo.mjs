@@ -2,9 +2,11 @@
 // origin (jwks-origin/origin.mjs), driven through the cases that matter — cold, warm, a cold
 // burst, key rotation, a flood of made-up key ids, an origin outage — and then many isolates,
 // one origin: the recipe with its shared KV tier in separate workerd processes sharing one local
-// KV store, where only the first cold isolate reaches the origin. It prints a table of what
-// happened. The origin counts its own requests, so every "origin fetches" figure is measured at
-// the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
+// KV store, where only the first cold isolate reaches the origin. Last, many issuers, one keyed
+// cache (multi-issuer/worker.js, the "issuers:" rows): N issuers → N origin fetches, each
+// issuer's max-age honoured within the Worker's bounds, an outage with backoff. It prints a
+// table of what happened. The origins count their own requests, so every "origin fetches"
+// figure is measured at the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
 // what the scenario expects, so the demo doubles as an end-to-end check.
 //
 //   node examples/demo.mjs          run, print the table, stop everything
@@ -65,8 +67,8 @@ const times = (n, x) => Array.from({ length: n }, () => x);
 
 // Stats are per isolate and cumulative; each row shows what its own requests added.
 let statsBefore = null;
-function statsDelta(replies) {
-  const last = replies.map((r) => r.body.jwks.stats).reduce((a, b) => (b.hits + b.misses >= a.hits + a.misses ? b : a));
+function statsDelta(replies, statsOf) {
+  const last = replies.map((r) => statsOf(r.body)).reduce((a, b) => (b.hits + b.misses >= a.hits + a.misses ? b : a));
   const base = statsBefore ?? Object.fromEntries(Object.keys(last).map((k) => [k, 0]));
   statsBefore = last;
   return Object.fromEntries(Object.keys(last).map((k) => [k, last[k] - base[k]]));
@@ -74,17 +76,20 @@ function statsDelta(replies) {
 
 const rows = [];
 /**
- * Runs one scenario. `want`: origin fetches (a number, or { min, max }), how many replies must
- * be valid (200) and how many rejected (401); every other reply is a failure. `note` adds what
- * the row shows from the cache's stats; `check` may return a further problem.
+ * Runs one scenario. `want`: origin fetches (a number, or a function of the elapsed ms giving
+ * { min, max }), how many replies must be valid (200) and how many rejected (401); every other
+ * reply is a failure. `note` adds what the row shows from the cache's stats; `check` may return
+ * a further problem. `countFetches` (default: the JWKS origin's counter) and `statsOf` (default:
+ * the JWKS Worker's reply) let other Workers and origins use the same table.
  */
 async function scenario(name, want, run) {
-  const before = origin.fetches;
+  const countFetches = want.countFetches ?? (() => origin.fetches);
+  const before = countFetches();
   const t = performance.now();
   const replies = await run();
   const elapsed = performance.now() - t;
-  const fetches = origin.fetches - before;
-  const stats = statsDelta(replies);
+  const fetches = countFetches() - before;
+  const stats = statsDelta(replies, want.statsOf ?? ((body) => body.jwks.stats));
   const valid = replies.filter((r) => r.status === 200).length;
   const rejected = replies.filter((r) => r.status === 401).length;
   const { min, max } = typeof want.fetches === "number" ? { min: want.fetches, max: want.fetches } : want.fetches(elapsed);
@@ -206,6 +211,210 @@ async function manyIsolates() {
   }
 }
 
+// Many issuers, one keyed cache: the multi-issuer Worker (multi-issuer/worker.js) in its own
+// workerd against three local issuers — each a JWKS origin of its own with its own keys and its
+// own Cache-Control — plus a fourth that is not on the Worker's allow-list. A: `max-age=300`
+// (honoured: stays fresh throughout), B: `max-age=3` (a short lifetime: reloaded when it ends),
+// C: `no-store` (below the Worker's floor, so kept for the floor). Every count is the origins' own.
+const MULTI_CACHE = { staleIfError: 60_000, retryInterval: 500, cooldown: 1000, timeout: 1000 };
+const MULTI_BOUNDS = { min: 2000, max: 3_600_000, fallback: 10_000 };
+const B_MAX_AGE_MS = 3000;
+// Slower than the JWKS origin's, so that a reply that waited on an origin stands out clearly.
+const MULTI_LATENCY_MS = 250;
+
+async function multiIssuer() {
+  const issuers = {
+    A: await startOrigin({ latencyMs: MULTI_LATENCY_MS, cacheControl: "max-age=300" }),
+    B: await startOrigin({ latencyMs: MULTI_LATENCY_MS, cacheControl: `max-age=${B_MAX_AGE_MS / 1000}` }),
+    C: await startOrigin({ latencyMs: MULTI_LATENCY_MS, cacheControl: "no-store" }),
+  };
+  const outsider = await startOrigin({ latencyMs: MULTI_LATENCY_MS });
+  const origins = [...Object.values(issuers), outsider];
+  const allowList = Object.fromEntries(Object.values(issuers).map((o) => [o.issuer, o.jwksUrl]));
+  let multi = null;
+  try {
+    multi = await startWorker({
+      entry: new URL("./multi-issuer/worker.js", import.meta.url).pathname,
+      name: "multi-issuer-demo",
+      bindings: [
+        `(name = "ISSUERS", json = ${JSON.stringify(JSON.stringify(allowList))})`,
+        `(name = "JWT_AUDIENCE", text = ${JSON.stringify(AUDIENCE)})`,
+        `(name = "CACHE_OPTIONS", json = ${JSON.stringify(JSON.stringify(MULTI_CACHE))})`,
+        `(name = "TTL_BOUNDS", json = ${JSON.stringify(JSON.stringify(MULTI_BOUNDS))})`,
+      ],
+    });
+    statsBefore = null;
+    const url = multi.url;
+    const tokens = Object.fromEntries(await Promise.all(Object.entries(issuers).map(async ([k, o]) => [k, await o.mint()])));
+    // Every origin's fetches, the outsider's included: the table's count is their sum, and
+    // `fetched()` gives what each one served since `mark()`.
+    const base = { countFetches: () => origins.reduce((n, o) => n + o.fetches, 0), statsOf: (body) => body.keySets.stats };
+    let marks;
+    const mark = () => (marks = origins.map((o) => o.fetches));
+    const fetched = () => Object.fromEntries(["A", "B", "C", "outsider"].map((k, i) => [k, origins[i].fetches - marks[i]]));
+    const expect = (want) => {
+      const got = fetched();
+      return Object.entries(want).every(([k, n]) => got[k] === n) ? undefined : `origin fetches per issuer ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
+    };
+    const send = (names) => all(names.map((k) => tokens[k]), url);
+
+    mark();
+    await scenario(
+      "issuers: 3 issuers, cold (4 at once each)",
+      { ...base, fetches: 3, valid: 12, note: (s) => `${s.loads} loads, ${s.coalesced} joined one`, check: () => expect({ A: 1, B: 1, C: 1, outsider: 0 }) },
+      () => send(["A", "B", "C"].flatMap((k) => times(4, k))),
+    );
+    const storedAt = { B: issuers.B.lastServedAt, C: issuers.C.lastServedAt };
+
+    mark();
+    await scenario(
+      "issuers: warm (10 waves of A, B, C)",
+      { ...base, fetches: 0, valid: 30, note: (s) => `${s.hits} hits (C's no-store kept for the 2 s floor)` },
+      async () => {
+        const replies = [];
+        for (let i = 0; i < 10; i++) replies.push(...(await send(["A", "B", "C"])));
+        return replies;
+      },
+    );
+
+    // A well-signed token from an issuer the Worker does not trust: refused before any lookup.
+    const strangers = await Promise.all(times(5, null).map(() => outsider.mint()));
+    mark();
+    await scenario(
+      "issuers: not on the allow-list (5)",
+      {
+        ...base,
+        fetches: 0,
+        valid: 0,
+        rejected: 5,
+        note: () => "401 issuer not allowed, no name added to the cache",
+        check: (replies) =>
+          replies.every((r) => r.body.reason === "issuer not allowed" && r.body.keySets.size === 3)
+            ? expect({ A: 0, B: 0, C: 0, outsider: 0 })
+            : `replies ${JSON.stringify(replies.map((r) => [r.body.reason, r.body.keySets.size]))}, expected "issuer not allowed" with 3 names cached`,
+      },
+      () => all(strangers, url),
+    );
+
+    mark();
+    await scenario(
+      `issuers: C no-store → ${MULTI_BOUNDS.min / 1000} s floor, then reload (3)`,
+      {
+        ...base,
+        fetches: 1,
+        valid: 3,
+        note: () => `reloaded ${issuers.C.lastServedAt - storedAt.C} ms after the first load`,
+        check: () => (issuers.C.lastServedAt - storedAt.C < MULTI_BOUNDS.min ? `C reloaded after ${issuers.C.lastServedAt - storedAt.C} ms, before the floor` : expect({ A: 0, B: 0, C: 1, outsider: 0 })),
+      },
+      async () => {
+        await sleep(storedAt.C + MULTI_BOUNDS.min + MARGIN_MS - Date.now());
+        return send(["C", "C", "C"]);
+      },
+    );
+
+    // B said max-age=3: just before that ends its keys are still served from memory; just after,
+    // the next request reloads them (one fetch for the wave).
+    mark();
+    let beforeEnd, earlyMs, lateMs;
+    await scenario(
+      `issuers: B max-age=${B_MAX_AGE_MS / 1000} → reload when it ends (3+3)`,
+      {
+        ...base,
+        fetches: 1,
+        valid: 6,
+        note: () => `${beforeEnd.B} fetches at +${earlyMs} ms, ${fetched().B - beforeEnd.B} at +${lateMs} ms; reloaded ${issuers.B.lastServedAt - storedAt.B} ms after the first load`,
+        check: () =>
+          beforeEnd.B !== 0
+            ? `B reloaded before its max-age ended (${beforeEnd.B} fetches)`
+            : issuers.B.lastServedAt - storedAt.B < B_MAX_AGE_MS
+              ? `B reloaded after ${issuers.B.lastServedAt - storedAt.B} ms, before its max-age`
+              : expect({ A: 0, B: 1, C: 0, outsider: 0 }),
+      },
+      async () => {
+        await sleep(storedAt.B + B_MAX_AGE_MS - 500 - Date.now());
+        earlyMs = Date.now() - storedAt.B;
+        const early = await send(["B", "B", "B"]);
+        beforeEnd = fetched();
+        await sleep(storedAt.B + B_MAX_AGE_MS + MARGIN_MS - Date.now());
+        lateMs = Date.now() - storedAt.B;
+        return [...early, ...(await send(["B", "B", "B"]))];
+      },
+    );
+
+    // A well-formed token for A with a kid A never published (forged, or a key rotated in early):
+    // one refetch of A's keys, then, within the 1 s cooldown, the rest are refused without one.
+    const forged = await Promise.all(times(5, null).map(() => issuers.A.mintUnknownKid()));
+    mark();
+    await scenario(
+      `issuers: unknown kid for A (5 one by one, cooldown ${MULTI_CACHE.cooldown / 1000} s), then A`,
+      {
+        ...base,
+        fetches: 1,
+        valid: 1,
+        rejected: 5,
+        note: (s) => `${s.cooldownSkips} invalidates skipped`,
+        check: (replies) =>
+          replies.slice(0, 5).every((r) => r.body.reason === "ERR_JWKS_NO_MATCHING_KEY")
+            ? expect({ A: 1, B: 0, C: 0, outsider: 0 })
+            : `reasons ${JSON.stringify(replies.slice(0, 5).map((r) => r.body.reason))}, expected ERR_JWKS_NO_MATCHING_KEY`,
+      },
+      async () => {
+        const replies = [];
+        for (const token of [...forged, tokens.A]) replies.push(await call(token, url));
+        return replies;
+      },
+    );
+
+    // B's origin answers 503 once its keys are stale. The first request's load fails and stale
+    // keys answer it (staleIfError); from then on every request is answered with them at once,
+    // and B's origin sees one background retry per retryInterval, each failure reported to onError.
+    await issuers.B.down("503");
+    const bStoredAt = issuers.B.lastServedAt;
+    await sleep(bStoredAt + B_MAX_AGE_MS + MARGIN_MS - Date.now());
+    const WAVES = 20;
+    let errorsBefore;
+    let errorsSeen;
+    mark();
+    await scenario(
+      `issuers: B down 503, backoff ${MULTI_CACHE.retryInterval} ms (${WAVES} waves of B,B,A)`,
+      {
+        ...base,
+        // One failed load, then at most one retry per retryInterval — and at least one retry.
+        fetches: (elapsed) => ({ min: 2, max: Math.floor(elapsed / MULTI_CACHE.retryInterval) + 1 }),
+        valid: WAVES * 3 + 2,
+        note: (s) => `${s.staleServed} served stale keys, none waited after the first wave; ${fetched().B} failed loads, onError saw ${errorsSeen}`,
+        check: (replies) => {
+          const slow = replies.slice(4).filter((r) => r.ms >= MULTI_LATENCY_MS).length;
+          if (slow > 0) return `${slow} replies after the first wave took ≥ ${MULTI_LATENCY_MS} ms (waited on the origin)`;
+          if (errorsSeen !== fetched().B) return `onError saw ${errorsSeen} failed loads, B's origin answered ${fetched().B} times`;
+          return fetched().A + fetched().C + fetched().outsider === 0 ? undefined : `other issuers fetched: ${JSON.stringify(fetched())}`;
+        },
+      },
+      async () => {
+        // A request to A (fresh, starts nothing) reads onError's count before and after.
+        const first = await call(tokens.A, url);
+        errorsBefore = first.body.keySets.errors;
+        const replies = [first];
+        const t0 = Date.now();
+        for (let w = 0; w < WAVES; w++) {
+          await sleep(t0 + w * 100 - Date.now());
+          replies.push(...(await send(["B", "B", "A"])));
+        }
+        await sleep(MULTI_LATENCY_MS + MARGIN_MS); // the last retry lands
+        const last = await call(tokens.A, url);
+        errorsSeen = last.body.keySets.errors - errorsBefore;
+        return [...replies, last];
+      },
+    );
+  } catch (error) {
+    if (multi) error.message += `\n--- workerd output (multi-issuer) ---\n${multi.output()}`;
+    throw error;
+  } finally {
+    if (multi) await multi.stop();
+    for (const o of origins) await o.stop();
+  }
+}
+
 try {
   worker = await start();
   const token = await origin.mint();
@@ -317,6 +526,7 @@ try {
   );
 
   await manyIsolates();
+  await multiIssuer();
 } catch (error) {
   console.error(`demo failed: ${error.stack}`);
   if (worker) console.error(`--- workerd output ---\n${worker.output()}`);

@@ -1,9 +1,10 @@
 // A local JWKS origin for the demo: an identity provider in miniature. It publishes ES256 public
 // keys at /.well-known/jwks.json, mints tokens signed with them, and can misbehave on purpose —
 // add latency, go down (answer 503, or refuse connections), rotate keys — while counting every
-// request for the key set, so the demo can prove how often the Worker really fetched it.
+// request for the key set, so the demo can prove how often the Worker really fetched it. Each
+// origin is one issuer (its URL is the tokens' `iss`); the multi-issuer demo starts several.
 //
-//   const origin = await startOrigin({ latencyMs: 100 });
+//   const origin = await startOrigin({ latencyMs: 100, cacheControl: "max-age=300" });
 //   origin.jwksUrl; origin.fetches; await origin.mint(); await origin.mintUnknownKid();
 //   origin.rotate(); await origin.down("503" | "refused"); await origin.up(); await origin.stop();
 //
@@ -26,8 +27,11 @@ async function newKey() {
   return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: ALG, use: "sig" } };
 }
 
-/** Starts the origin on 127.0.0.1 (free port). */
-export async function startOrigin({ latencyMs = 0 } = {}) {
+/**
+ * Starts the origin on 127.0.0.1 (free port). `cacheControl` is the Cache-Control header its key
+ * set is served with (how long the issuer says the keys stay good).
+ */
+export async function startOrigin({ latencyMs = 0, cacheControl = "max-age=300" } = {}) {
   let keys = [await newKey()];
   // A key nobody publishes: tokens signed with it carry a kid the Worker can never find.
   const stranger = await newKey();
@@ -58,7 +62,7 @@ export async function startOrigin({ latencyMs = 0 } = {}) {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       if (outage === "503") return reply(res, 503, { error: "origin is down (demo outage)" });
       lastServedAt = Date.now();
-      return reply(res, 200, { keys: keys.map((k) => k.jwk) }, { "cache-control": "max-age=300" });
+      return reply(res, 200, { keys: keys.map((k) => k.jwk) }, { "cache-control": cacheControl });
     }
     if (req.method === "GET" && path === "/admin/token") {
       res.writeHead(200, { "content-type": "text/plain" });
