@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { startup } from "./cases/startup.mjs";
 import { size } from "./cases/size.mjs";
+import { workerdStartup } from "./cases/workerd-startup.mjs";
 
 const quick = process.argv.includes("--quick");
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -32,6 +33,8 @@ for (const [cmd, args] of STEPS) step(cmd, args);
 if (!quick) console.error("[startup] node, deno, bun");
 const runs = quick ? 3 : 61;
 const results = { startup: ["node", "deno", "bun"].map((rt) => startup(rt, { runs, env })), size: await size() };
+if (!quick) console.error("[startup] workerd cold starts");
+results.workerdStartup = await workerdStartup({ rounds: quick ? 2 : 31 });
 await writeFile(new URL(`results/startup${quick ? ".quick" : ""}.json.tmp`, import.meta.url), JSON.stringify(results, null, 1));
 
 step("node", ["benches/report.mjs", ...flag]);

@@ -45,9 +45,9 @@ function runtimeLoad(size) {
 /**
  * `node`: run.mjs results from Node; `others`: those of the other runtimes (Deno, Bun, workerd),
  * for the warm-hit budgets judged in every runtime; `startup`: the startup() result for node;
- * `size`: size().
+ * `size`: size(); `workerdStartup`: workerdStartup().
  */
-export function budgets({ node, others = [], startup, size }) {
+export function budgets({ node, others = [], startup, size, workerdStartup }) {
   const warm = variant(node, "warm-await");
   const warmTtl = variant(node, "warm-await-ttl");
   const peek = variant(node, "peek");
@@ -94,6 +94,17 @@ export function budgets({ node, others = [], startup, size }) {
     ["Memory: no wasm memory growth after warm-up", mem.wasmGrowth, (v) => v === 0, bytes, `${mem.cycles.toLocaleString("en")} cycles`],
     ["Memory: JS heap growth < 1 MB over the cycles", mem.heapGrowth, (v) => v < 1000 * KB, bytes, `${mem.cycles.toLocaleString("en")} cycles, 1 KB values`],
   ];
+  if (workerdStartup !== undefined) {
+    const ourCold = workerdStartup.workers.find((w) => w.ours);
+    const lruCold = workerdStartup.workers.find((w) => w.name === "lru-cache");
+    list.push([
+      "workerd: a Worker's cold start adds ≤ what lru-cache adds",
+      ourCold.beyondEmpty,
+      (v) => v <= lruCold.beyondEmpty,
+      (v) => `${v.toFixed(1)} ms`,
+      `lru-cache adds ${lruCold.beyondEmpty.toFixed(1)} ms; spawn → first response, median of ${workerdStartup.rounds} paired rounds`,
+    ]);
+  }
   // Warm hits, judged in every runtime too (issue 13).
   for (const r of others) {
     for (const [id, what] of [

@@ -15,7 +15,7 @@ const readJson = async (url) => JSON.parse(await readFile(url, "utf8"));
 
 const RUNTIMES = ["node", "deno", "bun", "workerd"];
 const runs = await Promise.all(RUNTIMES.map((r) => readJson(tmp(r))));
-const { startup, size } = await readJson(tmp("startup"));
+const { startup, size, workerdStartup } = await readJson(tmp("startup"));
 const [node] = runs;
 
 // Every contender of every runtime must have produced a positive, finite figure: a zero or NaN
@@ -40,7 +40,7 @@ md.push(`${new Date().toISOString()} · ${runs.map(label).join(" · ")}`);
 md.push(`Timers: ${runs.map((r) => `${r.runtime}: ${r.timer}`).join("; ")}.`);
 
 md.push(`## Budgets (${label(node)}${node.version.startsWith("20.") ? "" : " — NOT Node 20, budgets are set for Node 20"})`);
-const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), size });
+const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), size, workerdStartup });
 md.push(table(["budget", "measured", "", "note"], judged.map((b) => [b.budget, b.figure, quick ? "not judged (quick)" : b.pass ? "PASS" : "**MISS**", b.note]), "lrll"));
 
 md.push("## Throughput (ns per op: median over rounds; × memo: median over rounds of the ratio to the hand-written memo in the same round)");
@@ -113,7 +113,10 @@ md.push(
     programs.slice(1).map((name) => [name === "simple-memory-cache" ? `**${name}**` : name, ...startup.map((s) => `${s.programs.find((p) => p.name === name).beyondEmptyModule.toFixed(1)} ms`)]),
   ),
 );
-md.push("workerd: not measured (its start-up happens in the isolate before any request, where the clock reads 0).");
+md.push(
+  `workerd, a Worker's cold start (spawning workerd → the first response, whose handler makes the library's first get; the Worker bundled beforehand), beyond an empty Worker's in the same round: median over ${workerdStartup.rounds} rounds (an empty Worker: ${workerdStartup.empty.toFixed(1)} ms).`,
+);
+md.push(table(["Worker", "cold start", "beyond an empty Worker"], workerdStartup.workers.map((w) => [w.ours ? `**${w.name}**` : w.name, `${w.ms.toFixed(1)} ms`, `${w.beyondEmpty.toFixed(1)} ms`]), "lrr"));
 
 md.push("## Case 5: size (bytes; gzip -9 per file, summed)");
 md.push(
