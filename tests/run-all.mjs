@@ -24,6 +24,7 @@ const STEPS = [
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
+  { name: "issue 12: 200,000 names through maxEntries 1000 leave heap + wasm flat (node, bun, deno)", cmd: "node --expose-gc tests/js/names-memory.mjs && bun tests/js/names-memory.mjs && deno run --allow-read --allow-env --v8-flags=--expose-gc tests/js/names-memory.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },
   { name: "js suite: node (require)", cmd: "node tests/runtimes/node-require.cjs" },
   { name: "js suite: bun", cmd: "bun tests/runtimes/bun.mjs" },
   { name: "js suite: deno (no permission flags)", cmd: "deno run --no-prompt --node-modules-dir=manual tests/runtimes/deno.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },

@@ -1,0 +1,50 @@
+// Issue 12's first scenario as a named test, in Node, Deno and Bun (each with a gc to call):
+// `new MemoryCache({ maxEntries: 1000 })`, one `memoryCachedVar("user:" + i)` and one `get()` per
+// name, the var dropped by the caller — and the same through the keyed `get(name)`. Before issue
+// 12 every name ever seen kept ~1 KB (JS heap + wasm memory); now the JS heap + wasm memory must
+// not grow from the second checkpoint to the last (within gc noise), while `size` stays 1000.
+// Usage: node --expose-gc tests/js/names-memory.mjs | deno run --v8-flags=--expose-gc … | bun …
+import { MemoryCache } from "simple-memory-cache";
+import { wasmBytes } from "../../benches/lib/wasm-memory.mjs";
+
+const NAMES = 200_000;
+const EVERY = 25_000;
+// A full gc leaves a few hundred KB of noise between checkpoints; a leak of even 10 B per name
+// would add 1.75 MB over the 175,000 names measured.
+const SLACK = 1_000_000;
+
+const runtime = typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno" : "node";
+const gc = runtime === "bun" ? () => Bun.gc(true) : globalThis.gc;
+if (typeof gc !== "function") throw new Error("names-memory needs a gc: node --expose-gc, deno --v8-flags=--expose-gc");
+const heapUsed = runtime === "deno" ? () => Deno.memoryUsage().heapUsed : () => process.memoryUsage().heapUsed;
+
+// Collected vars free their names through a FinalizationRegistry, which runs after a gc and a turn.
+async function footprint() {
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  gc();
+  return heapUsed() + wasmBytes();
+}
+
+let passed = 0;
+let failed = 0;
+async function scenario(what, use) {
+  const cache = new MemoryCache({ maxEntries: 1000, onFirstAccess: ({ name }) => ({ name }) });
+  const points = [];
+  for (let i = 0; i < NAMES; i++) {
+    const value = await use(cache, `user:${i}`);
+    if (value?.name !== `user:${i}`) throw new Error(`${what}: got ${JSON.stringify(value)} for user:${i}`);
+    if ((i + 1) % EVERY === 0) points.push(await footprint());
+  }
+  const growth = points.at(-1) - points[1];
+  const ok = growth <= SLACK && cache.size === 1000;
+  if (ok) passed++;
+  else failed++;
+  const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}: ${NAMES.toLocaleString("en")} names through maxEntries 1000 — JS heap + wasm ${points.map(mb).join(" → ")}; growth after the 2nd checkpoint ${mb(growth)} (≤ ${mb(SLACK)}); size ${cache.size}`);
+}
+
+await scenario("a memoryCachedVar per name, dropped by the caller", (cache, name) => cache.memoryCachedVar(name).get());
+await scenario("keyed get(name)", (cache, name) => cache.get(name));
+console.log(`names-memory (${runtime}): ${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
