@@ -85,6 +85,12 @@ const READ_TIMEOUT = 2;
 const SLOW_READ_MS = 6;
 const TIMEOUTS = [Infinity, Infinity, 8, 15];
 const START = 1_000_000;
+// A cache's defaults when a spec names none (the named cases of issue 11): no loader.
+const NO_CACHE_DEFAULTS = Object.freeze({ loader: false, ttl: Infinity, swr: 0, sie: 0, timeout: Infinity, cooldown: 0, retry: 5000 });
+// What a loader script assigns to `ctx.ttl` (issue 12): a lifetime, or a value that must throw.
+const CTX_TTLS = { zero: 0, short: 3, long: 30, forever: Infinity, negative: -1, nan: NaN, text: "5" };
+const validTtl = (t) => typeof t === "number" && t >= 0;
+const entryTtl = (X, entry) => (typeof entry.l === "number" && entry.l >= 0 ? entry.l : X.spec.ttl);
 // Microtask ticks with nothing observable happening before the engine calls the package settled.
 const QUIET_TICKS = 16;
 
@@ -136,13 +142,59 @@ class World {
     this.label = "";
     const { CachedVar, MemoryCache, NO_VALUE_STORED } = api;
     this.NO_VALUE_STORED = NO_VALUE_STORED;
-    this.caches = { cache: new MemoryCache(), bounded: new MemoryCache({ maxEntries: spec.maxEntries }) };
     this.maxEntries = spec.maxEntries;
-    this.vars = spec.vars.map((s, i) => this.#makeVar(CachedVar, { ...s, index: i, name: `v${i}` }));
+    // Issue 12: each cache has defaults for its vars (its clock the engine's, never faulty) and
+    // maybe a loader for every name; names used only by name (keyed-only, never handed out by
+    // memoryCachedVar) run with those defaults.
+    const defaults = spec.caches ?? { cache: NO_CACHE_DEFAULTS, bounded: NO_CACHE_DEFAULTS };
+    this.cacheDefaults = defaults;
+    this.caches = {};
+    for (const home of ["cache", "bounded"]) {
+      const d = defaults[home];
+      const options = { clock: () => this.#cacheClock(home), ttl: d.ttl, staleWhileRevalidate: d.swr, staleIfError: d.sie, timeout: d.timeout, cooldown: d.cooldown, retryInterval: d.retry };
+      if (home === "bounded") options.maxEntries = spec.maxEntries;
+      if (d.loader) options.onFirstAccess = (ctx) => this.#cacheLoader(home, ctx);
+      this.caches[home] = new MemoryCache(options);
+    }
+    const keyedOnly = (spec.keyed ?? []).map((k) => ({ ...defaults[k.home], home: k.home, keyed: true, tier: null, transform: false }));
+    this.vars = [...spec.vars, ...keyedOnly].map((s, i) => this.#makeVar(CachedVar, { ...s, index: i, name: s.keyed ? `k${i}` : `v${i}` }));
+    this.byName = new Map(this.vars.map((X) => [X.name, X]));
+    // Held names the caches forgot (seen detached), and keyed calls made: for the report.
+    this.forgotten = 0;
+    this.keyedCalls = 0;
+  }
+
+  // The clock of a cache's defaults: keyed-only names read it. With no call on one of them in
+  // progress, a read is the package handling a load result it was handed: apply it to the model.
+  #cacheClock(home) {
+    this.events++;
+    for (const X of this.vars) {
+      if (!X.spec.keyed || X.spec.home !== home) continue;
+      X.touched = true;
+      if (X.ops.length === 0) this.#flush(X);
+    }
+    return this.now;
+  }
+
+  // A cache's onFirstAccess: the loader of every name without one of its own.
+  #cacheLoader(home, ctx) {
+    const X = this.byName.get(ctx?.name);
+    if (X === undefined || X.spec.home !== home) {
+      this.violate(`the ${home} cache's loader was called for ${JSON.stringify(ctx?.name)}, no name of it`);
+      throw new Error("fuzz: no such name");
+    }
+    if (X.ownLoader) this.violate(`${X.name}: the cache's loader was called, though the var has its own (a var's loader overrides the cache's)`);
+    return this.#loaderCall(X, ctx);
   }
 
   #makeVar(CachedVar, spec) {
     const X = { i: spec.index, name: spec.name, spec, model: new VarModel(spec, this.rules), gets: 0, weak: spec.home === "custom" };
+    // In a MemoryCache: its cache; held (handed out by memoryCachedVar) unless keyed-only.
+    X.cache = spec.home === "cache" || spec.home === "bounded" ? this.caches[spec.home] : null;
+    X.keyed = spec.keyed === true;
+    X.attached = true;
+    X.deleted = false;
+    X.ownLoader = false;
     X.clockArm = null;
     X.ops = [];
     X.proc = null;
@@ -157,6 +209,13 @@ class World {
     X.tierMode = spec.tier;
     const clock = () => this.#readClock(X);
     let v;
+    if (X.keyed) {
+      // Used by name only: no var object is held (the cache makes one, and may make a fresh one
+      // after forgetting the name).
+      X.v = null;
+      X.model.hasLoader = this.cacheDefaults[spec.home].loader;
+      return X;
+    }
     if (spec.home === "custom") {
       const storage = {
         get: (name) => this.#storageGet(X, name),
@@ -170,7 +229,10 @@ class World {
     }
     X.v = v;
     if (spec.transform) v.onEachAccess((value) => ({ wrapped: value }));
-    if (spec.loader) v.onFirstAccess((ctx) => this.#loaderCall(X, ctx));
+    if (spec.loader) {
+      X.ownLoader = true;
+      v.onFirstAccess((ctx) => this.#loaderCall(X, ctx));
+    } else if (X.cache !== null && this.cacheDefaults[spec.home].loader) X.model.hasLoader = true;
     return X;
   }
 
@@ -345,7 +407,8 @@ class World {
     return gate.promise;
   }
 
-  // Whether the package must use this entry: JSON { t: number, v }, fresh by its own t.
+  // Whether the package must use this entry: JSON { t: number, l?: number, v }, fresh by its own
+  // t and lifetime (`l`: the ctx.ttl its writer's load set; else the var's ttl).
   #tierHit(X, text, now) {
     if (typeof text !== "string") return false;
     let entry;
@@ -357,7 +420,7 @@ class World {
     // As the package reads it: an entry from up to 1 s ahead counts from now (its age is never
     // below 0, so a ttl of 0 never finds it fresh); one further ahead is refused.
     if (entry === null || typeof entry !== "object" || typeof entry.t !== "number" || !("v" in entry) || entry.t > now + 1000) return false;
-    return now < Math.min(entry.t, now) + X.spec.ttl;
+    return now < Math.min(entry.t, now) + entryTtl(X, entry);
   }
 
   #tierWrite(X, name, text) {
@@ -433,13 +496,42 @@ class World {
     }
     else signal.addEventListener("abort", () => this.#onTimeout(X, load), { once: true });
     const script = this.#nextScript();
+    if (X.spec.home !== "custom" && !Object.is(ctx.ttl, X.spec.ttl)) this.violate(`${X.name}: ctx.ttl starts at ${ctx.ttl}, not the var's ttl ${X.spec.ttl}`);
     X.syncDepth++;
     try {
+      // ctx.ttl set in the loader's synchronous part: an invalid one throws there, failing the load.
+      if (script.ttl !== undefined && X.spec.home !== "custom") {
+        const e = this.#setTtl(X, load, ctx, script.ttl);
+        if (e !== null) {
+          this.#marker(X, load, "reject", e);
+          throw e;
+        }
+      }
       for (const a of script.sync) this.action(X, a);
-      return this.#loaderResult(X, load, script);
+      return this.#loaderResult(X, load, script, ctx);
     } finally {
       X.syncDepth--;
     }
+  }
+
+  // Assigns ctx.ttl: null, or the RangeError (naming the var) an invalid value must throw.
+  #setTtl(X, load, ctx, which) {
+    const t = CTX_TTLS[which];
+    try {
+      ctx.ttl = t;
+    } catch (error) {
+      if (validTtl(t)) this.violate(`${X.name}: ctx.ttl = ${t} threw ${describeError(error)}`);
+      else if (!(error instanceof RangeError) || !error.message.startsWith(this.#label(X))) this.violate(`${X.name}: ctx.ttl = ${describeValue(t)} threw ${describeError(error)}, not a RangeError naming the var`);
+      this.knownErrors.add(error);
+      return error;
+    }
+    if (!validTtl(t)) {
+      this.violate(`${X.name}: ctx.ttl = ${describeValue(t)} was accepted`);
+      return null;
+    }
+    if (!Object.is(ctx.ttl, t)) this.violate(`${X.name}: ctx.ttl reads ${ctx.ttl} after ctx.ttl = ${t}`);
+    load.ttl = t;
+    return null;
   }
 
   // On workerd a joiner that waited past its bound (the var's timeout, or 10 s) takes the load
@@ -466,7 +558,7 @@ class World {
     return true;
   }
 
-  #loaderResult(X, load, script) {
+  #loaderResult(X, load, script, ctx) {
     switch (script.result) {
       case "value": {
         // A plain value: the package hands it on in the same tick (marked one microtask ahead).
@@ -503,19 +595,23 @@ class World {
       }
       default: {
         const gate = deferred();
-        const call = { X, load, gate, settled: false, how: undefined };
+        const call = { X, load, gate, settled: false, how: undefined, ctx };
         this.calls.push(call);
         const d = this.#deliver(X, load);
         const go = (how) => {
           // The continuation runs in the request that called the loader.
           const outer = this.keepAlive;
           this.keepAlive = load.keepAlive;
+          let ttlError = null;
           try {
             for (const a of how.actions) this.action(X, a);
+            // ctx.ttl set after an await: an invalid one rejects the loader's promise.
+            if (how.ttl !== undefined && X.spec.home !== "custom") ttlError = this.#setTtl(X, load, ctx, how.ttl);
           } finally {
             this.keepAlive = outer;
           }
-          if (how.result === "resolve") d.ready(true, this.makeValue(X, `L${load.seq}`));
+          if (ttlError !== null) d.ready(false, ttlError);
+          else if (how.result === "resolve") d.ready(true, this.makeValue(X, `L${load.seq}`));
           else d.ready(false, this.makeError(X, "loader rejected"));
         };
         if (load.keepAlive) {
@@ -603,7 +699,7 @@ class World {
     if (p.kind !== "resolve" && p.kind !== "tierHit") this.#syncEvictions(X);
     const m = X.model;
     if (p.kind === "resolve" || p.kind === "tierHit") {
-      const r = m.loaded(p.load, p.payload, this.now, p.at);
+      const r = m.loaded(p.load, p.payload, this.now, p.at, p.ttl);
       for (const [rec, v] of r.resolve) this.#expect(rec, [valueOutcome(v)]);
       return;
     }
@@ -645,25 +741,160 @@ class World {
   action(self, a) {
     this.ops++;
     const X = a.target === "self" ? self : this.vars[a.target % this.vars.length];
-    if (a.type === "get") this.get(X, {});
-    else if (a.type === "set") this.set(X);
-    else this.invalidate(X);
+    if (a.type === "get") this.get(X, { keyed: a.keyed });
+    else if (a.type === "set") this.set(X, a.keyed);
+    else if (a.type === "delete" && X.cache !== null) this.delete(X);
+    else this.invalidate(X, a.keyed);
+  }
+
+  // Whether a call on X goes through its cache by name (issue 12): always for a keyed-only name.
+  #byName(X, keyed) {
+    if (X.cache === null) return false;
+    if (X.keyed || keyed === true) {
+      if (X.keyed) X.known = true;
+      this.keyedCalls++;
+      return true;
+    }
+    return false;
   }
 
   #syncEvictions(X) {
     if (X.weak || X.spec.home !== "bounded") return;
-    if (X.model.stored !== null && X.v.peek() === undefined) X.model.evict();
+    const actual = X.keyed ? X.cache.peek(X.name) : X.v.peek();
+    if (X.model.stored !== null && actual === undefined) X.model.evict();
     // The value an invalidate() dropped is held (the stale-if-error answer) and counts against
     // maxEntries, so it can be evicted too; peek() does not show it: the package's _holds() does.
-    else if (X.model.stored === null && X.model.dropped !== null && !X.v._holds()) X.model.evict();
+    // (Not for keyed-only names, which have no var to ask: the bounded cache's defaults have no
+    // staleIfError, so their fallback decides nothing.)
+    else if (!X.keyed && X.model.stored === null && X.model.dropped !== null && !X.v._holds()) X.model.evict();
   }
 
-  /** get() on X; `o`: { signal: "none" | "live" | "aborted", waitUntil, keepAlive }. Returns the get's promise, handled. */
+  // Issue 12: a held var whose name its cache forgot is detached (no core slot). Seen before any
+  // call that would reattach it: the cache may forget a name only when it holds nothing, runs
+  // nothing and is past its cooldown window (and, unbounded, was deleted); the var then keeps
+  // nothing of its old state but its counters.
+  #observeAttach(X) {
+    if (X.cache === null || X.keyed || !X.attached || X.v._id >= 0) return;
+    X.attached = false;
+    this.forgotten++;
+    if (X.weak) return;
+    const m = X.model;
+    const why = `${X.name}: its ${X.spec.home} cache forgot the name`;
+    if (m.stored !== null) this.violate(`${why} while it held ${describeValue(m.stored.value)}`);
+    if (m.running.length > 0) this.violate(`${why} while load #${m.running[0].seq} was running`);
+    if (X.spec.home === "cache" && !X.deleted) this.violate(`${why}, though it was never deleted (an unbounded cache forgets only deleted names)`);
+    const from = m.cooldownFrom;
+    if (from !== null && from <= this.now && this.now < from + X.spec.cooldown) this.violate(`${why} within its cooldown window [${from}, ${from + X.spec.cooldown}) at ${this.now}`);
+    m.forgotten();
+    X.deleted = false;
+  }
+
+  // After a call on a held var of a cache that must reattach it (get, set, invalidate, by var or
+  // by name, memoryCachedVar): it has a slot again, and is the one var of its name.
+  #attachedAgain(X, what) {
+    if (X.cache === null || X.keyed) return;
+    if (X.v._id < 0) this.violate(`${X.name}: ${what} left its var detached (a forgotten name's held var must reattach, the same object)`);
+    X.attached = X.v._id >= 0;
+  }
+
+  // Before such a call: the package reattaches the var first thing (calls its loader may make
+  // meanwhile see it attached).
+  #willAttach(X) {
+    if (X.cache !== null && !X.keyed) X.attached = true;
+  }
+
+  // After a call that threw: attached or not, as it is.
+  #attachedNow(X) {
+    if (X.cache !== null && !X.keyed) X.attached = X.v._id >= 0;
+  }
+
+  /** cache.delete(name) (issue 12). */
+  delete(X) {
+    this.events++;
+    X.touched = true;
+    this.#flush(X);
+    this.#syncEvictions(X);
+    this.#observeAttach(X);
+    this.keyedCalls++;
+    // Its reclaim of idle names reads their clocks (X's too): a fault there only keeps a name.
+    const op = { kind: "delete", faults: [] };
+    X.ops.push(op);
+    const unknown = !X.keyed && X.v._id < 0;
+    let r;
+    try {
+      r = X.cache.delete(X.name);
+    } catch (error) {
+      this.violate(`${X.name}: cache.delete() threw ${describeError(error)}`);
+      return;
+    } finally {
+      X.ops.pop();
+    }
+    if (X.weak) return;
+    if (unknown) {
+      // A forgotten name is unknown to the cache: nothing to delete.
+      if (r !== false) this.violate(`cache.delete(${JSON.stringify(X.name)}) of a forgotten name returned ${r}`);
+      return;
+    }
+    X.deleted = true;
+    const had = X.model.delete();
+    if (r !== had) this.violate(`cache.delete(${JSON.stringify(X.name)}) returned ${r}, the model ${had} (a value was ${had ? "" : "not "}stored)`);
+  }
+
+  /** cache.memoryCachedVar(name) of a held name: the very var it handed out, attached. */
+  lookup(X) {
+    if (X.cache === null || X.keyed) return;
+    this.events++;
+    X.touched = true;
+    this.#flush(X);
+    this.#observeAttach(X);
+    let v;
+    this.#willAttach(X);
+    try {
+      v = X.cache.memoryCachedVar(X.name);
+    } catch (error) {
+      this.violate(`${X.name}: memoryCachedVar() threw ${describeError(error)}`);
+      return;
+    }
+    if (v !== X.v) this.violate(`${X.name}: memoryCachedVar() returned another object than the var it handed out${X.attached ? "" : " (after the name was forgotten)"}`);
+    this.#attachedAgain(X, "memoryCachedVar()");
+  }
+
+  /** has(), peek() and size of a cache, against the model (after its evictions are learnt). */
+  probe(home) {
+    this.events++;
+    const cache = this.caches[home];
+    const members = this.vars.filter((X) => X.spec.home === home);
+    for (const X of members) {
+      this.#flush(X);
+      this.#syncEvictions(X);
+      this.#observeAttach(X);
+    }
+    let held = 0;
+    for (const X of members) {
+      const has = cache.has(X.name);
+      const peek = cache.peek(X.name);
+      if (peek !== undefined) held++;
+      if (has !== (peek !== undefined)) this.violate(`${home} cache: has(${JSON.stringify(X.name)}) is ${has}, peek() ${describeValue(peek)}`);
+      if (!X.keyed && peek !== X.v.peek()) this.violate(`${home} cache: peek(${JSON.stringify(X.name)}) is ${describeValue(peek)}, its var's peek() ${describeValue(X.v.peek())}`);
+      if (X.weak) continue;
+      const want = X.model.stored?.value;
+      if (want === undefined ? peek !== undefined : !(peek === want || (want.fromTier && peek?.tag === want.tag))) {
+        this.violate(`${home} cache: peek(${JSON.stringify(X.name)}) is ${describeValue(peek)}, the model ${describeValue(want)}`);
+      }
+    }
+    const size = cache.size;
+    if (size !== held) this.violate(`${home} cache: size is ${size}, but ${held} of its names have a value stored`);
+    if (home === "bounded" && size > this.maxEntries) this.violate(`bounded cache: size ${size} over maxEntries ${this.maxEntries}`);
+  }
+
+  /** get() on X; `o`: { signal: "none" | "live" | "aborted", waitUntil, keepAlive, keyed (by name) }. Returns the get's promise, handled. */
   get(X, o) {
     this.events++;
     X.touched = true;
     this.#flush(X);
     this.#syncEvictions(X);
+    this.#observeAttach(X);
+    const byName = this.#byName(X, o.keyed);
     const m = X.model;
     const rec = { id: ++this.recIds, X, load: null, expected: null, extra: [], mustSettle: false, settled: false, weak: X.weak, reason: undefined, what: "" };
     let options;
@@ -689,8 +920,10 @@ class World {
     const op = { kind: "get", faults: [] };
     X.ops.push(op);
     let p;
+    if (byName) rec.what = `cache.${rec.what}`;
+    this.#willAttach(X);
     try {
-      p = X.v.get(options);
+      p = byName ? X.cache.get(X.name, options) : X.v.get(options);
     } catch (error) {
       this.violate(`${rec.what}: get() threw synchronously: ${describeError(error)}`);
       p = Promise.reject(error);
@@ -698,6 +931,7 @@ class World {
       X.ops.pop();
       if (pushed && X.starting.at(-1) === d.load) X.starting.pop();
     }
+    this.#attachedAgain(X, byName ? "cache.get(name)" : "get()");
     if (!(p instanceof Promise)) {
       this.violate(`${rec.what}: get() returned ${describeValue(p)}, not a promise`);
       p = Promise.resolve(p);
@@ -842,47 +1076,78 @@ class World {
     return false;
   }
 
-  set(X) {
+  set(X, keyed) {
     this.events++;
     X.touched = true;
     this.#flush(X);
     this.#syncEvictions(X);
+    this.#observeAttach(X);
+    const byName = this.#byName(X, keyed);
     const value = this.makeValue(X, "set");
     const op = { kind: "set", faults: [] };
     X.ops.push(op);
     let threw = null;
+    this.#willAttach(X);
     try {
-      X.v.set(value);
+      if (byName) {
+        const r = X.cache.set(X.name, value);
+        if (r !== X.cache) this.violate(`${X.name}: cache.set(name, value) returned ${describeValue(r)}, not the cache`);
+      } else X.v.set(value);
     } catch (error) {
       threw = { error };
     } finally {
       X.ops.pop();
     }
-    this.#checkThrow(X, "set()", op, threw);
+    if (threw === null) this.#attachedAgain(X, byName ? "cache.set(name)" : "set()");
+    else this.#attachedNow(X);
+    this.#checkThrow(X, byName ? "cache.set(name)" : "set()", op, threw);
     if (X.weak || op.faults.length > 0 || threw !== null) return;
     X.model.set(value, this.now);
     // Callers waiting for a load may be served the set value (issue 11 does not say which).
     for (const r of X.model.pending) if (r.load !== null && r.expected === null) r.extra.push(valueOutcome(value));
   }
 
-  invalidate(X) {
+  invalidate(X, keyed) {
     this.events++;
     X.touched = true;
     this.#flush(X);
     this.#syncEvictions(X);
+    this.#observeAttach(X);
+    const known = X.known;
+    const byName = this.#byName(X, keyed);
+    X.known = known;
     const op = { kind: "invalidate", faults: [] };
     X.ops.push(op);
     let threw = null;
+    let r;
+    // By name, a forgotten name is unknown to the cache: false, nothing changes (a held var of
+    // it reattaches only through its own calls).
+    const unknown = byName && !X.keyed && X.v._id < 0;
+    if (!unknown) this.#willAttach(X);
     try {
-      X.v.invalidate();
+      r = byName ? X.cache.invalidate(X.name) : X.v.invalidate();
     } catch (error) {
       threw = { error };
     } finally {
       X.ops.pop();
     }
-    this.#checkThrow(X, "invalidate()", op, threw);
+    const what = byName ? "cache.invalidate(name)" : "invalidate()";
+    if (threw === null && !unknown) this.#attachedAgain(X, what);
+    else this.#attachedNow(X);
+    this.#checkThrow(X, what, op, threw);
     if (X.weak || op.faults.length > 0 || threw !== null) return;
-    X.model.invalidate(this.now);
+    if (unknown) {
+      if (r !== false) this.violate(`${X.name}: ${what} of a forgotten name returned ${describeValue(r)}, not false`);
+      return;
+    }
+    const m = X.model;
+    // A keyed-only name the cache may have forgotten (idle, holding nothing; see World): false
+    // with no effect is allowed where the model would invalidate (its effects are then nil).
+    // (Or one never used: unknown to it.)
+    const mayBeForgotten = X.keyed && (!X.known || (m.stored === null && m.running.length === 0 && (X.spec.home === "bounded" || X.deleted)));
+    if (mayBeForgotten && r === false) return;
+    const want = m.invalidate(this.now);
+    if (r !== want) this.violate(`${X.name}: ${what} returned ${describeValue(r)}, the model ${want} (${want ? "effective" : "skipped under cooldown"})`);
   }
 
   invalidateAll(home) {
@@ -892,6 +1157,8 @@ class World {
     for (const X of members) {
       this.#flush(X);
       this.#syncEvictions(X);
+      this.#observeAttach(X);
+      this.#willAttach(X);
       const op = { kind: "invalidate", faults: [] };
       X.ops.push(op);
       ops.set(X, op);
@@ -908,6 +1175,11 @@ class World {
     if (faults.length === 0 && threw !== null) this.violate(`invalidateAll() of the ${home} cache threw ${describeError(threw)}`);
     if (faults.length > 0 && threw === null) this.violate(`invalidateAll() of the ${home} cache: a clock faulted and nothing was thrown`);
     for (const X of members) {
+      // Held vars of forgotten names too (they reattach); keyed-only names the cache forgot are
+      // not invalidated, which is nil for the model (see #observeAttach and invalidate()).
+      // (Each var reattached may let the cache forget one reattached before it, idle again: seen
+      // as forgotten after the invalidate, by #observeAttach.)
+      if (ops.get(X).faults.length > 0) this.#attachedNow(X);
       if (X.weak) continue;
       if (ops.get(X).faults.length > 0) X.model.statsInexact = true;
       else X.model.invalidate(this.now);
@@ -941,7 +1213,7 @@ class World {
     this.scriptIx = 0;
     switch (c.type) {
       case "get":
-        this.get(this.varOf(c.x), { signal: c.signal, waitUntil: c.waitUntil });
+        this.get(this.varOf(c.x), { signal: c.signal, waitUntil: c.waitUntil, keyed: c.keyed });
         break;
       case "crossGet": {
         // From another request only where the var has no timeout and no shared tier. With a
@@ -965,10 +1237,21 @@ class World {
         break;
       }
       case "set":
-        this.set(this.varOf(c.x));
+        this.set(this.varOf(c.x), c.keyed);
         break;
       case "invalidate":
-        this.invalidate(this.varOf(c.x));
+        this.invalidate(this.varOf(c.x), c.keyed);
+        break;
+      case "delete": {
+        const X = this.varOf(c.x);
+        if (X.cache !== null) this.delete(X);
+        break;
+      }
+      case "lookup":
+        this.lookup(this.varOf(c.x));
+        break;
+      case "probe":
+        this.probe(c.home);
         break;
       case "invalidateAll":
         this.invalidateAll(c.home);
@@ -978,7 +1261,7 @@ class World {
         if (open.length === 0) break;
         const call = open[c.k % open.length];
         call.settled = true;
-        const how = { result: c.result, actions: c.actions };
+        const how = { result: c.result, actions: c.actions, ttl: c.ttl };
         if (c.slow > 0) {
           this.timers++;
           setTimeout(() => {
@@ -1000,9 +1283,12 @@ class World {
         this.#flushAll();
         this.now -= c.ms;
         break;
-      case "clockFault":
-        this.varOf(c.x).clockArm = { left: c.after, kind: c.kind };
+      case "clockFault": {
+        // (A keyed-only name reads its cache's clock, which never faults.)
+        const X = this.varOf(c.x);
+        if (!X.keyed) X.clockArm = { left: c.after, kind: c.kind };
         break;
+      }
       case "storageFault": {
         const X = this.varOf(c.x);
         if (X.spec.home === "custom") X.storageArm[c.which] = true;
@@ -1033,8 +1319,9 @@ class World {
         break;
       case "loader": {
         const X = this.varOf(c.x);
-        if (!X.model.hasLoader) {
+        if (!X.keyed && !X.ownLoader) {
           X.model.hasLoader = true;
+          X.ownLoader = true;
           X.v.onFirstAccess((ctx) => this.#loaderCall(X, ctx));
         }
         break;
@@ -1073,7 +1360,7 @@ class World {
         // Served from the tier: its loader will not be called.
         load.phase = "served";
         const entry = JSON.parse(g.text);
-        queueMicrotask(() => this.#setProc(X, { load, kind: "tierHit", payload: { ...entry.v, fromTier: true }, at: Math.min(entry.t, load.nowAtStart), applied: false }));
+        queueMicrotask(() => this.#setProc(X, { load, kind: "tierHit", payload: { ...entry.v, fromTier: true }, at: Math.min(entry.t, load.nowAtStart), ttl: entryTtl(X, entry), applied: false }));
       } else X.designated.push(load);
     }
     if (!g.keepAlive) g.gate.resolve(g.text);
@@ -1120,6 +1407,11 @@ class World {
   /** The checks that hold whenever nothing is in flight. */
   quiescent(all = false) {
     this.#flushAll();
+    for (const X of this.vars) {
+      if (X.cache === null || X.keyed || !X.attached) continue;
+      this.#syncEvictions(X);
+      this.#observeAttach(X);
+    }
     let held = 0;
     // Only vars something happened to can have changed, and the bounded cache's vars when one of
     // them did (a store there may evict another).
@@ -1129,19 +1421,20 @@ class World {
       X.touched = false;
       const m = X.model;
       for (const r of m.pending) if (r.mustSettle && !r.settled && !r.weak) this.violate(`${r.what} did not settle within its bound (the model: ${r.expected.map(describeOutcome).join(" or ")})`);
-      const s = X.v.stats();
+      // (Keyed-only names have no var to ask: their counters are checked in their cache's totals.)
+      const s = X.keyed ? null : X.v.stats();
       // (With rules.countEarly off, gets rejected before a decision are not counted: only the
       // model, which knows them, can check the count.)
-      if (this.rules.countEarly && s.hits + s.misses !== X.gets) this.violate(`${X.name}: stats() hits + misses = ${s.hits} + ${s.misses}, but ${X.gets} gets were made`);
+      if (s !== null && this.rules.countEarly && s.hits + s.misses !== X.gets) this.violate(`${X.name}: stats() hits + misses = ${s.hits} + ${s.misses}, but ${X.gets} gets were made`);
       if (X.spec.home === "custom") continue;
-      const actual = X.v.peek();
+      const actual = X.keyed ? X.cache.peek(X.name) : X.v.peek();
       if (X.spec.home === "bounded" && actual !== undefined) held++;
       if (X.weak) continue;
-      if (!m.statsInexact) {
+      if (s !== null && !m.statsInexact) {
         const off = STAT_KEYS.filter((k) => s[k] !== m.stats[k]);
         if (off.length > 0) this.violate(`${X.name}: stats() ${off.map((k) => `${k} ${s[k]} (model ${m.stats[k]})`).join(", ")}`);
       }
-      if (X.spec.home === "bounded" && m.stored === null && m.dropped !== null && !X.v._holds()) m.evict();
+      if (X.spec.home === "bounded" && !X.keyed && m.stored === null && m.dropped !== null && !X.v._holds()) m.evict();
       const want = m.stored?.value;
       if (want === undefined && actual !== undefined) this.violate(`${X.name} holds ${describeValue(actual)}, the model nothing (a fenced, discarded or failed load stored its value?)`);
       else if (want !== undefined && actual === undefined) {
@@ -1152,6 +1445,23 @@ class World {
       }
     }
     if (bounded && held > this.maxEntries) this.violate(`the bounded cache holds ${held} values, over maxEntries ${this.maxEntries}`);
+    for (const home of ["cache", "bounded"]) this.#checkTotals(home);
+  }
+
+  // Issue 12: a cache's stats() are its names' counters summed, forgotten names included: the
+  // model's exactly while none of them is uncertain, else hits + misses = the gets made.
+  #checkTotals(home) {
+    const members = this.vars.filter((X) => X.spec.home === home);
+    if (members.length === 0) return;
+    const t = this.caches[home].stats();
+    const exact = members.every((X) => !X.weak && !X.model.statsInexact);
+    if (exact) {
+      const off = STAT_KEYS.filter((k) => t[k] !== members.reduce((n, X) => n + X.model.stats[k], 0));
+      if (off.length > 0) this.violate(`${home} cache: stats() ${off.map((k) => `${k} ${t[k]} (model ${members.reduce((n, X) => n + X.model.stats[k], 0)})`).join(", ")}`);
+    } else if (this.rules.countEarly) {
+      const gets = members.reduce((n, X) => n + X.gets, 0);
+      if (t.hits + t.misses !== gets) this.violate(`${home} cache: stats() hits + misses = ${t.hits} + ${t.misses}, but ${gets} gets were made by its names`);
+    }
   }
 
   /** End of a run: settle everything, check every get() settled, then that every var recovers. */
@@ -1196,6 +1506,8 @@ class World {
     this.now += 1e9;
     const checks = [];
     for (const X of this.vars) {
+      // (A keyed-only name has no var to give a loader: with none from its cache, skipped.)
+      if (X.keyed && !X.model.hasLoader) continue;
       if (!X.model.hasLoader) await this.exec({ type: "loader", x: X.i });
       this.scripts = [];
       this.invalidate(X);
@@ -1208,6 +1520,7 @@ class World {
     }
     await Promise.all(checks);
     this.quiescent(true);
+    for (const home of ["cache", "bounded"]) this.probe(home);
     if (this.violations.length > 0) throw new Error(this.violations.join("\n"));
   }
 }
@@ -1244,17 +1557,45 @@ function varSpecArb(env, w) {
     });
 }
 
+// A cache's defaults for its vars (issue 12): what its keyed-only names run with. Their cooldown
+// is 0 and the bounded cache's staleIfError 0: whether the cache forgot such a name (no var to
+// ask) then changes nothing the model predicts (see World#invalidate).
+function cacheDefaultsArb(bounded) {
+  return fc.record({
+    loader: weighted({ true: 4, false: 1 }),
+    ttl: fc.constantFrom(Infinity, 0, 5, 20, 100),
+    swr: fc.constantFrom(0, 0, 10, 50),
+    sie: bounded ? fc.constant(0) : fc.constantFrom(0, 10, 1000),
+    timeout: fc.constantFrom(...TIMEOUTS),
+    cooldown: fc.constant(0),
+    retry: fc.constantFrom(0, 5, 50, 5000, Infinity),
+  });
+}
+
 function worldArb(env, w) {
-  return fc.record({ vars: fc.array(varSpecArb(env, w), { minLength: 2, maxLength: 5 }), maxEntries: fc.integer({ min: 1, max: 3 }) });
+  return fc.record({
+    vars: fc.array(varSpecArb(env, w), { minLength: 2, maxLength: 5 }),
+    maxEntries: fc.integer({ min: 1, max: 3 }),
+    caches: fc.record({ cache: cacheDefaultsArb(false), bounded: cacheDefaultsArb(true) }),
+    keyed: fc.array(fc.record({ home: fc.constantFrom("cache", "bounded") }), { maxLength: w.keyedNames > 0 ? 3 : 0 }),
+  });
 }
 
 const target = fc.oneof({ weight: 2, arbitrary: fc.constant("self") }, { weight: 3, arbitrary: fc.nat(7) });
-const actionArb = fc.record({ type: fc.constantFrom("get", "get", "set", "invalidate"), target });
+
+function actionArb(w) {
+  const types = w.delete > 0 ? ["get", "get", "set", "invalidate", "delete"] : ["get", "get", "set", "invalidate"];
+  return fc.record({ type: fc.constantFrom(...types), target, keyed: w.keyed > 0 ? fc.boolean() : fc.constant(false) });
+}
+
+// What a loader assigns to ctx.ttl (issue 12), mostly nothing.
+const ctxTtlArb = (w) => fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: w.ctxTtl, arbitrary: fc.constantFrom("zero", "short", "short", "long", "forever", "negative", "nan", "text") });
 
 function scriptArb(w) {
   return fc.record({
-    sync: fc.oneof({ weight: 8, arbitrary: fc.constant([]) }, { weight: w.reentrant, arbitrary: fc.array(actionArb, { minLength: 1, maxLength: 2 }) }),
+    sync: fc.oneof({ weight: 8, arbitrary: fc.constant([]) }, { weight: w.reentrant, arbitrary: fc.array(actionArb(w), { minLength: 1, maxLength: 2 }) }),
     result: weighted({ [j("pending")]: 10, [j("value")]: 3, [j("promise")]: 1, [j("throw")]: 1, [j("rejected")]: 1, [j("selfGet")]: w.selfGet }),
+    ttl: ctxTtlArb(w),
   });
 }
 
@@ -1280,8 +1621,16 @@ export const DEFAULT_WEIGHTS = Object.freeze({
   loader: 1,
   reentrant: 2,
   selfGet: 1,
+  // Issue 12: cache.delete(name), memoryCachedVar(name) looked up again, a cache's has/peek/size.
+  delete: 3,
+  lookup: 1,
+  probe: 2,
   // Var features: 0 turns one off.
   tierVars: 1,
+  // Issue 12: calls by name (keyed) and keyed-only names; loaders setting ctx.ttl.
+  keyed: 1,
+  keyedNames: 1,
+  ctxTtl: 1,
 });
 
 class Command {
@@ -1306,11 +1655,16 @@ function commandArbs(env, w) {
   const cmd = (weight, arb) => ({ weight, arbitrary: arb.map((c) => new Command(c)) });
   const x = fc.nat(7);
   const scripts = scriptsArb(w);
+  // By name through the var's cache (where it has one; keyed-only names always are).
+  const keyed = weighted({ false: 2, true: w.keyed });
   const list = [
-    cmd(w.get, fc.record({ type: fc.constant("get"), x, signal: weighted({ [j("none")]: 14, [j("live")]: 4, [j("aborted")]: 1 }), waitUntil: weighted({ false: 4, true: 1 }), scripts })),
+    cmd(w.get, fc.record({ type: fc.constant("get"), x, signal: weighted({ [j("none")]: 14, [j("live")]: 4, [j("aborted")]: 1 }), waitUntil: weighted({ false: 4, true: 1 }), keyed, scripts })),
     cmd(w.abort, fc.record({ type: fc.constant("abort"), k: fc.nat(9) })),
-    cmd(w.set, fc.record({ type: fc.constant("set"), x })),
-    cmd(w.invalidate, fc.record({ type: fc.constant("invalidate"), x, scripts })),
+    cmd(w.set, fc.record({ type: fc.constant("set"), x, keyed })),
+    cmd(w.invalidate, fc.record({ type: fc.constant("invalidate"), x, keyed, scripts })),
+    cmd(w.delete, fc.record({ type: fc.constant("delete"), x, scripts })),
+    cmd(w.lookup, fc.record({ type: fc.constant("lookup"), x })),
+    cmd(w.probe, fc.record({ type: fc.constant("probe"), home: fc.constantFrom("cache", "bounded") })),
     cmd(w.invalidateAll, fc.record({ type: fc.constant("invalidateAll"), home: fc.constantFrom("cache", "bounded") })),
     cmd(
       w.settle,
@@ -1318,7 +1672,8 @@ function commandArbs(env, w) {
         type: fc.constant("settle"),
         k: fc.nat(9),
         result: weighted({ [j("resolve")]: 3, [j("reject")]: 1 }),
-        actions: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: w.reentrant, arbitrary: fc.array(actionArb, { minLength: 1, maxLength: 2 }) }),
+        actions: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: w.reentrant, arbitrary: fc.array(actionArb(w), { minLength: 1, maxLength: 2 }) }),
+        ttl: ctxTtlArb(w),
         slow: weighted({ 0: 6, 3: 1 }),
         scripts,
       }),
@@ -1351,6 +1706,8 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
   let ops = 0;
   let executed = 0;
   let takeovers = 0;
+  let forgotten = 0;
+  let keyedCalls = 0;
   const property = fc.asyncProperty(worldArb(env, w), fc.commands(commandArbs(env, w), { maxCommands, size }), async (spec, cmds) => {
     const world = new World(api, spec, env);
     executed++;
@@ -1360,6 +1717,8 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
     } finally {
       ops += world.ops;
       takeovers += world.takeovers;
+      forgotten += world.forgotten;
+      keyedCalls += world.keyedCalls;
     }
   });
   const plugins = Number.isFinite(budgetMs) ? [fc.interruptAfterTimeLimit(budgetMs)] : [];
@@ -1375,7 +1734,7 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
       error: String(details.errorInstance?.message ?? details.error ?? "").split("\n").slice(0, 8).join("\n"),
     });
   }
-  return { runs: executed, generated: details.numRuns, ops, takeovers, failures };
+  return { runs: executed, generated: details.numRuns, ops, takeovers, forgotten, keyedCalls, failures };
 }
 
 /** A world spec as text (JSON would print Infinity as null). */

@@ -6,7 +6,8 @@
 // must do: which get() is a hit, which starts or joins which load, what each caller may be
 // resolved or rejected with, what is stored, and the counters.
 //
-// Rules encoded (the fixed package's; "NEW" marks the ones issue 11 adds):
+// Rules encoded (the fixed package's; "NEW" marks the ones issue 11 adds; issue 12 adds a
+// value's own lifetime, `ctx.ttl`, the backoff of `retryInterval`, `delete` and forgetting):
 //   - fresh while at <= now < at + ttl (NEW: a clock stepped back before `at` counts as expired;
 //     assumed: ttl Infinity stays fresh whatever the clock says, and an "expired" value of a step
 //     back is within both stale windows when they are > 0); a fresh value is a hit.
@@ -73,9 +74,9 @@ export class VarModel {
   isFresh(now) {
     const s = this.stored;
     if (s === null) return false;
-    if (this.spec.ttl === Infinity) return true;
+    if (s.ttl === Infinity) return true;
     if (this.rules.stepBack && now < s.at) return false;
-    return now < s.at + this.spec.ttl;
+    return now < s.at + s.ttl;
   }
 
   // A reading before the store time (a clock stepped back) is past every window (stepBack rule).
@@ -83,14 +84,14 @@ export class VarModel {
     const s = this.stored;
     if (s === null || this.spec.swr <= 0) return false;
     if (now < s.at) return !this.rules.stepBack;
-    return now < s.at + this.spec.ttl + this.spec.swr;
+    return now < s.at + s.ttl + this.spec.swr;
   }
 
   sieCovered(now) {
     const sie = this.spec.sie;
     if (sie <= 0) return false;
     const s = this.stored;
-    if (s !== null) return now < s.at ? !this.rules.stepBack : now < s.at + this.spec.ttl + sie;
+    if (s !== null) return now < s.at ? !this.rules.stepBack : now < s.at + s.ttl + sie;
     if (this.dropped === null) return false;
     if (this.rules.stepBack && now < this.dropped.expiredAt) return false;
     return now < this.dropped.expiredAt + sie;
@@ -203,7 +204,7 @@ export class VarModel {
       // Counted as expired now (or at its own expiry if earlier); read before its store time,
       // past every window: no fallback (stepBack rule).
       const readable = !this.rules.stepBack || s.at <= now;
-      this.dropped = readable ? { value: s.value, expiredAt: this.isFresh(now) ? now : s.at + this.spec.ttl } : null;
+      this.dropped = readable ? { value: s.value, expiredAt: this.isFresh(now) ? now : s.at + s.ttl } : null;
       this.stored = null;
     }
     this.cooldownFrom = now;
@@ -213,10 +214,38 @@ export class VarModel {
 
   set(value, now) {
     this.epoch = ++this.seq;
-    this.stored = { value, at: now, seq: this.epoch };
+    this.stored = { value, at: now, seq: this.epoch, ttl: this.spec.ttl };
     this.dropped = null;
     this.failingSince = null;
     this.cooldownFrom = now;
+  }
+
+  /**
+   * MemoryCache#delete(name) (issue 12): forgets the value, the stale-if-error fallback, the
+   * backoff and the cooldown window; running loads are fenced (they store nothing, their own
+   * callers still get their outcome); the next get() loads afresh, skipping the shared tier.
+   * Returns whether a value was stored.
+   */
+  delete() {
+    const had = this.stored !== null;
+    this.epoch = ++this.seq;
+    this.stored = null;
+    this.dropped = null;
+    this.failingSince = null;
+    this.cooldownFrom = null;
+    if (this.spec.tier !== null) this.forced = true;
+    return had;
+  }
+
+  /**
+   * The cache forgot the name (issue 12: idle, holding nothing, past its cooldown window): a
+   * held var of it keeps working with nothing of its old state but its counters (and, kept by
+   * the package, that its next load skips the shared tier after an invalidate()).
+   */
+  forgotten() {
+    this.dropped = null;
+    this.failingSince = null;
+    this.cooldownFrom = null;
   }
 
   /** The cache dropped the value to respect maxEntries. */
@@ -233,16 +262,18 @@ export class VarModel {
   }
 
   /**
-   * Load `load` resolved with `value` (`at`: its store time when it came from the shared tier).
+   * Load `load` resolved with `value` (`at`: its store time when it came from the shared tier;
+   * `ttl`: the lifetime the tier entry carried). A value's freshness lifetime (issue 12): the
+   * tier entry's, else the `ctx.ttl` its loader set last (`load.ttl`), else the var's ttl.
    * Returns { stored, resolve: [[rec, value]...] }: the callers to resolve and with what.
    */
-  loaded(load, value, now, at) {
+  loaded(load, value, now, at, ttl) {
     if (!this.#finish(load)) return { discarded: true, resolve: [] };
     const resolve = [];
     const stores = load.seq > this.epoch && (this.stored === null || load.seq > this.stored.seq);
     if (stores) {
       const storedAt = at ?? now;
-      this.stored = { value, at: storedAt, seq: load.seq };
+      this.stored = { value, at: storedAt, seq: load.seq, ttl: ttl ?? load.ttl ?? this.spec.ttl };
       this.dropped = null;
       this.failingSince = null;
       this.cooldownFrom = storedAt;
