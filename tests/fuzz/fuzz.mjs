@@ -1839,6 +1839,91 @@ export const CASES = [
       { type: "settle", k: 1, result: "resolve", actions: [], slow: 0 },
     ],
   },
+  // Issue 12: keyed use, delete, forgetting, ctx.ttl, retryInterval.
+  {
+    name: "issue 12: delete() fences a running load: its caller gets its value, nothing is stored, the next get(name) loads afresh",
+    spec: world1(),
+    commands: [
+      { type: "get", x: 0, signal: "none" },
+      { type: "delete", x: 0 },
+      { type: "get", x: 0, signal: "none", keyed: true },
+      { type: "settle", k: 0, result: "resolve", actions: [], slow: 0 },
+      { type: "probe", home: "cache" },
+      { type: "settle", k: 0, result: "resolve", actions: [], slow: 0 },
+    ],
+  },
+  {
+    name: "issue 12: delete() forgets the cooldown window: an invalidate(name) right after takes effect",
+    spec: world1({ cooldown: 50 }),
+    commands: [{ type: "set", x: 0 }, { type: "delete", x: 0 }, { type: "get", x: 0, signal: "none", keyed: true }, { type: "invalidate", x: 0, keyed: true }],
+  },
+  {
+    name: "issue 12: delete() forgets the stale-if-error fallback and the backoff: a failed reload rejects",
+    spec: world1({ ttl: 5, sie: 1000, retry: 50 }),
+    commands: [
+      { type: "set", x: 0 },
+      { type: "advance", ms: 10 },
+      { type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "throw" }] },
+      { type: "delete", x: 0 },
+      { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "throw" }] },
+    ],
+  },
+  {
+    name: "issue 12: retryInterval: after a failure, covered callers get the stale value at once; one background retry per interval",
+    spec: world1({ ttl: 5, sie: 1000, retry: 50 }),
+    commands: [
+      { type: "set", x: 0 },
+      { type: "advance", ms: 10 },
+      { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "rejected" }] },
+      { type: "get", x: 0, signal: "none", keyed: true },
+      { type: "advance", ms: 50 },
+      { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "value" }] },
+      { type: "get", x: 0, signal: "none" },
+    ],
+  },
+  {
+    name: "issue 12: a held var of a name the bounded cache forgot (evicted) is the same object, holds nothing, and reattaches",
+    spec: { vars: [memVar({ home: "bounded" }), memVar({ home: "bounded" })], maxEntries: 1 },
+    commands: [
+      { type: "set", x: 0 },
+      { type: "set", x: 1, keyed: true },
+      { type: "probe", home: "bounded" },
+      { type: "lookup", x: 0 },
+      { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "value" }] },
+      { type: "get", x: 1, signal: "none" },
+    ],
+  },
+  {
+    name: "issue 12: keyed-only names use the cache's loader and defaults; delete() of one, idle, lets the cache forget it; stats() totals",
+    spec: { vars: [memVar(), memVar({ loader: false })], maxEntries: 1, caches: { cache: { ...NO_CACHE_DEFAULTS, loader: true, ttl: 20, sie: 1000 }, bounded: NO_CACHE_DEFAULTS }, keyed: [{ home: "cache" }] },
+    commands: [
+      { type: "get", x: 2, signal: "none", scripts: [{ sync: [], result: "value" }] },
+      { type: "get", x: 1, signal: "none", scripts: [{ sync: [], result: "value" }] },
+      { type: "delete", x: 2 },
+      { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "value" }] },
+      { type: "invalidate", x: 2 },
+      { type: "get", x: 2, signal: "none" },
+      { type: "probe", home: "cache" },
+    ],
+  },
+  {
+    name: "issue 12: ctx.ttl = 0: the value reaches its load's callers, the next get() loads again",
+    spec: world1({ ttl: 100 }),
+    commands: [{ type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "value", ttl: "zero" }] }, { type: "get", x: 0, signal: "none" }],
+  },
+  {
+    name: "issue 12: ctx.ttl set after an await decides the value's lifetime; an invalid one throws a RangeError naming the var",
+    spec: world1({ ttl: Infinity, swr: 10 }),
+    commands: [
+      { type: "get", x: 0, signal: "none" },
+      { type: "settle", k: 0, result: "resolve", actions: [], slow: 0, ttl: "short" },
+      { type: "advance", ms: 4 },
+      { type: "get", x: 0, signal: "none" },
+      { type: "settle", k: 0, result: "resolve", actions: [], slow: 0, ttl: "nan" },
+      { type: "advance", ms: 20 },
+      { type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "value", ttl: "negative" }] },
+    ],
+  },
 ];
 
 /** Runs a named case: { name, ok, ops, error }. */
@@ -1879,4 +1964,68 @@ export async function abortMemoryCase(api, { n = 100_000, gc = null, heapUsed = 
   await cycle(n);
   gc();
   return { perAbort: (heapUsed() - before) / n, n };
+}
+
+/**
+ * Issue 12, memory bounded by names: `n` distinct names through a keyed cache of `maxEntries`
+ * (loads that resolve at once, later, or fail; invalidate() and delete() on some; a few vars
+ * handed out and dropped again), `cache.size` sampled throughout. Returns the largest size seen,
+ * the heap growth per name after the first tenth (bytes, after `gc()`; null without gc) and the
+ * wasm memory growth over the same span (bytes; null without `wasmBytes`).
+ */
+export async function keyedMemoryCase(api, { n = 20_000, maxEntries = 8, gc = null, heapUsed = null, wasmBytes = null } = {}) {
+  let loads = 0;
+  const cache = new api.MemoryCache({
+    maxEntries,
+    staleIfError: 1000,
+    onFirstAccess: ({ name }) => {
+      loads++;
+      const k = Number(name.slice(1));
+      if (k % 7 === 3) return Promise.reject(new Error("fuzz: origin down"));
+      return k % 2 === 0 ? { name } : Promise.resolve({ name });
+    },
+  });
+  let maxSize = 0;
+  let gets = 0;
+  const round = async (from, to) => {
+    for (let i = from; i < to; i++) {
+      const name = `n${i}`;
+      gets++;
+      try {
+        const v = i % 13 === 0 ? await cache.memoryCachedVar(name).get() : await cache.get(name);
+        if (v?.name !== name) throw new Error(`cache.get(${JSON.stringify(name)}) resolved ${describeValue(v)}`);
+      } catch (e) {
+        if (i % 7 !== 3) throw e;
+      }
+      if (i % 5 === 0) cache.invalidate(name);
+      if (i % 11 === 0) cache.delete(name);
+      if (i % 3 === 0) cache.set(`n${i - 1}`, { name: `n${i - 1}` });
+      if (i % 16 === 0) maxSize = Math.max(maxSize, cache.size);
+    }
+  };
+  const measure = async () => {
+    if (gc === null) return null;
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { heap: heapUsed(), wasm: wasmBytes?.() ?? NaN };
+  };
+  const warm = Math.ceil(n / 10);
+  await round(0, warm);
+  const before = await measure();
+  await round(warm, n);
+  const after = await measure();
+  const s = cache.stats();
+  const statsOk = s.hits + s.misses === gets && s.loads === loads;
+  return {
+    n,
+    maxSize,
+    statsOk,
+    stats: s,
+    perName: before === null ? null : (after.heap - before.heap) / (n - warm),
+    heapBefore: before?.heap ?? null,
+    heapAfter: after?.heap ?? null,
+    wasmGrowth: before === null || wasmBytes === null ? null : after.wasm - before.wasm,
+  };
 }

@@ -7,6 +7,8 @@
 //                                             processes (one per core), each checking that its JS heap
 //                                             (after gc()) and the wasm memory stay flat from the
 //                                             2nd tenth of its operations to the last; prints ops/s
+//                                             and (issue 12) --keyed-names N (500,000) distinct names
+//                                             through a small keyed cache, size and memory flat
 //   options: --seed N (first seed), --ops N (soak: operations in all), --jobs N (soak processes),
 //            --rules '{"resolveAll":false}' (hold an older build only to the rules it predates),
 //            --weights '{"clockFault":0}' (command and feature weights, see DEFAULT_WEIGHTS),
@@ -47,7 +49,7 @@ WebAssembly.Instance = new Proxy(Instance, {
 });
 const api = await import("simple-memory-cache");
 WebAssembly.Instance = Instance;
-const { CASES, abortMemoryCase, fuzz, runCase } = await import("./fuzz.mjs");
+const { CASES, abortMemoryCase, fuzz, keyedMemoryCase, runCase } = await import("./fuzz.mjs");
 
 // An unhandled rejection is a promise of the package (or the fuzzer) nobody observes: a failure.
 const unhandled = [];
@@ -59,6 +61,22 @@ function check(ok, what) {
   if (ok) passed++;
   else failed++;
   console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+}
+
+// Issue 12: distinct names through a small keyed cache (keyedMemoryCase): its size never over
+// maxEntries, its totals add up, and the JS heap and wasm memory flat after the first tenth.
+const KEYED_MAX_ENTRIES = 8;
+const KEYED_BYTES_PER_NAME = 32;
+async function keyedMemoryCheck(n) {
+  const started = performance.now();
+  const k = await keyedMemoryCase(api, { n, maxEntries: KEYED_MAX_ENTRIES, gc: globalThis.gc, heapUsed: () => process.memoryUsage().heapUsed, wasmBytes });
+  const seconds = (performance.now() - started) / 1000;
+  check(
+    k.maxSize <= KEYED_MAX_ENTRIES && k.statsOk && k.perName < KEYED_BYTES_PER_NAME,
+    `case: issue 12: ${n} distinct names through a keyed cache of maxEntries ${KEYED_MAX_ENTRIES} (loads resolving, failing; invalidate, delete, set, held vars): ` +
+      `size at most ${k.maxSize}, stats() add up: ${k.statsOk}, the heap grows ${k.perName.toFixed(1)} B per name after the first tenth (at most ${KEYED_BYTES_PER_NAME}) (${seconds.toFixed(1)} s)`,
+  );
+  return k;
 }
 
 function showFailure(f) {
@@ -94,7 +112,7 @@ if (soak && !child) {
     Array.from({ length: jobs }, (_, j) =>
       new Promise((resolve) => {
         const args = ["--expose-gc", here, "--soak", "--child", "--ops", String(Math.ceil(ops / jobs)), "--seed", String(seed + j * 1_000_000)];
-        for (const name of ["--rules", "--weights"]) if (option(name) !== undefined) args.push(name, option(name));
+        for (const name of ["--rules", "--weights", "--keyed-names"]) if (option(name) !== undefined) args.push(name, option(name));
         if (!shrink) args.push("--no-shrink");
         const p = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
         let out = "";
@@ -142,6 +160,12 @@ if (soak) {
   }
   const after = await measure();
   const seconds = (performance.now() - started) / 1000;
+  // Issue 12: a long run of distinct names (heap and wasm memory flat, size bounded).
+  const keyedNames = Number(option("--keyed-names", "500000"));
+  if (keyedNames > 0) {
+    const k = await keyedMemoryCheck(keyedNames);
+    check(k.wasmGrowth <= WASM_SLACK, `case: issue 12: wasm memory flat over ${keyedNames} distinct names after the first tenth (within ${WASM_SLACK / 1024} KiB): grew ${k.wasmGrowth} bytes`);
+  }
   check(failure === null, `the property held over ${runs} runs of up to 200 commands (seeds ${seed}..${seed + round - 1})${failure === null ? "" : showFailure(failure)}`);
   check(unhandled.length === 0, `no unhandled rejection (${unhandled.length})${unhandled.slice(0, 3).map((e) => `\n     ${e?.stack ?? e}`).join("")}`);
   if (before !== null) {
@@ -165,6 +189,8 @@ for (const c of CASES) {
   const res = await runCase(api, c, { rules });
   check(res.ok, `case: ${c.name}${res.ok ? "" : `\n     ${res.error.split("\n").join("\n     ")}`}`);
 }
+
+await keyedMemoryCheck(20_000);
 
 started = performance.now();
 const mem = await abortMemoryCase(api, { n: 100_000, gc: globalThis.gc, heapUsed: () => process.memoryUsage().heapUsed });
