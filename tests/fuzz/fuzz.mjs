@@ -21,6 +21,24 @@
 //   throw), arm a storage fault, change a shared tier's health, put an entry in the tier (fresh,
 //   stale, from the future, corrupt), release a pending tier read, sleep a few real ms (timers:
 //   load timeouts, tier read bounds, slow loaders), register a loader.
+// Issue 12 (keyed caching) adds: each MemoryCache has defaults for its vars (ttl, windows,
+// timeout, retryInterval, a clock of the engine's) and maybe an onFirstAccess loader for every
+// name; besides the held vars (memoryCachedVar), 0-3 keyed-only names are used by name only
+// (never handed out: the cache makes their var, and may make a fresh one after forgetting
+// them). Commands: get/set/invalidate through the cache by name (always for keyed-only names),
+// cache.delete(name), memoryCachedVar(name) looked up again (the very var handed out), and a
+// probe of has/peek/size; loader scripts (and settles) may assign ctx.ttl, a valid lifetime or
+// an invalid value (a RangeError naming the var, failing the load). Checks added: delete()'s
+// boolean, fencing and forgetting of value, fallback, backoff and cooldown; invalidate()'s
+// boolean (by var and by name; false for a name the cache does not know); a held var the cache
+// forgot (seen by its internal `_id` < 0, before any call that reattaches it) was idle, held
+// nothing, was past its cooldown window (and, unbounded, was deleted), and reattaches as the
+// same object; cache.stats() is the sum of its names' counters, forgotten ones included; a
+// value's freshness follows its load's ctx.ttl (and a tier entry's `l`). Keyed-only names have
+// cooldown 0 and, in the bounded cache, no staleIfError: whether the cache forgot one (there is
+// no var to ask) then changes nothing the model predicts but invalidate(name)'s boolean, which
+// may then be false. The runner adds a memory check: many distinct names through a small
+// maxEntries keep cache.size <= maxEntries and the heap (and, in the soak, wasm memory) flat.
 // Interleavings are chosen by commands: which pending loader call settles, how and when, which
 // tier read answers, what the loader does meanwhile. (fc.scheduler is not used: it orders the
 // promises it wraps, while the orders that matter here are between those and the package's own
@@ -1864,6 +1882,7 @@ export const CASES = [
       { type: "set", x: 0 },
       { type: "advance", ms: 10 },
       { type: "get", x: 0, signal: "none", scripts: [{ sync: [], result: "throw" }] },
+      { type: "invalidate", x: 0, keyed: true },
       { type: "delete", x: 0 },
       { type: "get", x: 0, signal: "none", keyed: true, scripts: [{ sync: [], result: "throw" }] },
     ],

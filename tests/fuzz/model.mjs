@@ -24,6 +24,14 @@
 //   - invalidate() within [from, from + cooldown) of the last store or effective invalidate is a
 //     skip; else the value is dropped (kept as the stale-if-error answer) and the epoch moves.
 //   - set(v) stores v now and moves the epoch.
+//   - (issue 12) a value is fresh for its own lifetime: the ctx.ttl its load set last (valid
+//     values only; an invalid one fails the load), a tier entry's `l`, else the var's ttl.
+//   - (issue 12) delete() (MemoryCache by name): the value, the fallback, the backoff and the
+//     cooldown window are forgotten and the epoch moves (running loads fenced; their own waiters
+//     still get their outcome); with a tier, the next load skips it. True iff a value was stored.
+//   - (issue 12) a name the cache forgot keeps nothing but its counters (and the tier skip).
+//   - backoff (retryInterval): after a failure, callers staleIfError covers with a stored value
+//     get it at once; one background retry per retryInterval from the last failure or retry.
 //   - every get() is one hit or one miss (NEW: gets rejected before a decision, i.e. aborted
 //     signal, no loader, the own-var guard, a faulty clock, count as misses).
 //   - a clock fault makes the call that read it report it; while a load's result is handled:
