@@ -30,7 +30,8 @@
 // probe of has/peek/size; loader scripts (and settles) may assign ctx.ttl, a valid lifetime or
 // an invalid value (a RangeError naming the var, failing the load). Checks added: delete()'s
 // boolean, fencing and forgetting of value, fallback, backoff and cooldown; invalidate()'s
-// boolean (by var and by name; false for a name the cache does not know); a held var the cache
+// boolean (by var and by name, a held var of a forgotten name included; false for a name the
+// cache does not know); a held var the cache
 // forgot (seen by its internal `_id` < 0, before any call that reattaches it) was idle, held
 // nothing, was past its cooldown window (and, unbounded, was deleted), and reattaches as the
 // same object; cache.stats() is the sum of its names' counters, forgotten ones included; a
@@ -1138,10 +1139,9 @@ class World {
     X.ops.push(op);
     let threw = null;
     let r;
-    // By name, a forgotten name is unknown to the cache: false, nothing changes (a held var of
-    // it reattaches only through its own calls).
-    const unknown = byName && !X.keyed && X.v._id < 0;
-    if (!unknown) this.#willAttach(X);
+    // By name, a held var of a forgotten name is reached too (it reattaches, as invalidateAll()
+    // does); a keyed-only name the cache forgot is unknown to it (see below).
+    this.#willAttach(X);
     try {
       r = byName ? X.cache.invalidate(X.name) : X.v.invalidate();
     } catch (error) {
@@ -1150,14 +1150,10 @@ class World {
       X.ops.pop();
     }
     const what = byName ? "cache.invalidate(name)" : "invalidate()";
-    if (threw === null && !unknown) this.#attachedAgain(X, what);
+    if (threw === null) this.#attachedAgain(X, what);
     else this.#attachedNow(X);
     this.#checkThrow(X, what, op, threw);
     if (X.weak || op.faults.length > 0 || threw !== null) return;
-    if (unknown) {
-      if (r !== false) this.violate(`${X.name}: ${what} of a forgotten name returned ${describeValue(r)}, not false`);
-      return;
-    }
     const m = X.model;
     // A keyed-only name the cache may have forgotten (idle, holding nothing; see World): false
     // with no effect is allowed where the model would invalidate (its effects are then nil).

@@ -190,7 +190,7 @@ for (const c of CASES) {
   check(res.ok, `case: ${c.name}${res.ok ? "" : `\n     ${res.error.split("\n").join("\n     ")}`}`);
 }
 
-await keyedMemoryCheck(20_000);
+await keyedMemoryCheck(10_000);
 
 started = performance.now();
 const mem = await abortMemoryCase(api, { n: 100_000, gc: globalThis.gc, heapUsed: () => process.memoryUsage().heapUsed });
