@@ -66,15 +66,17 @@ function check(ok, what) {
 // Issue 12: distinct names through a small keyed cache (keyedMemoryCase): its size never over
 // maxEntries, its totals add up, and the JS heap and wasm memory flat after the first tenth.
 const KEYED_MAX_ENTRIES = 8;
-const KEYED_BYTES_PER_NAME = 32;
+// Heap growth allowed over the names after the first tenth, in all (gc() leaves this much noise;
+// the leak issue 12 fixed was ~1 KB per name).
+const KEYED_HEAP_SLACK = 2 ** 20;
 async function keyedMemoryCheck(n) {
   const started = performance.now();
   const k = await keyedMemoryCase(api, { n, maxEntries: KEYED_MAX_ENTRIES, gc: globalThis.gc, heapUsed: () => process.memoryUsage().heapUsed, wasmBytes });
   const seconds = (performance.now() - started) / 1000;
   check(
-    k.maxSize <= KEYED_MAX_ENTRIES && k.statsOk && k.perName < KEYED_BYTES_PER_NAME,
+    k.maxSize <= KEYED_MAX_ENTRIES && k.statsOk && k.heapAfter - k.heapBefore < KEYED_HEAP_SLACK,
     `case: issue 12: ${n} distinct names through a keyed cache of maxEntries ${KEYED_MAX_ENTRIES} (loads resolving, failing; invalidate, delete, set, held vars): ` +
-      `size at most ${k.maxSize}, stats() add up: ${k.statsOk}, the heap grows ${k.perName.toFixed(1)} B per name after the first tenth (at most ${KEYED_BYTES_PER_NAME}) (${seconds.toFixed(1)} s)`,
+      `size at most ${k.maxSize}, stats() add up: ${k.statsOk}, the heap grows ${mb(k.heapAfter - k.heapBefore)} over the names after the first tenth (${k.perName.toFixed(1)} B per name; at most ${mb(KEYED_HEAP_SLACK)} in all) (${seconds.toFixed(1)} s)`,
   );
   return k;
 }
@@ -190,7 +192,7 @@ for (const c of CASES) {
   check(res.ok, `case: ${c.name}${res.ok ? "" : `\n     ${res.error.split("\n").join("\n     ")}`}`);
 }
 
-await keyedMemoryCheck(10_000);
+await keyedMemoryCheck(20_000);
 
 started = performance.now();
 const mem = await abortMemoryCase(api, { n: 100_000, gc: globalThis.gc, heapUsed: () => process.memoryUsage().heapUsed });
