@@ -883,12 +883,14 @@ export class CachedVar {
    */
   _delete() {
     const had = this._has();
-    if (this.#id < 0) return had;
-    ensureStack();
-    if (this.#bounded) this.#cache._flushTouches();
-    this.#joinable = null;
-    this.#machine.delete(this.#id);
     this.#forced = true;
+    // (A var whose name was forgotten holds nothing in the core; its custom storage may still.)
+    if (this.#id >= 0) {
+      ensureStack();
+      if (this.#bounded) this.#cache._flushTouches();
+      this.#joinable = null;
+      this.#machine.delete(this.#id);
+    }
     if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
     this.#dropped = undefined;
     this.#drop();

@@ -152,7 +152,8 @@ export class MemoryCache {
    * whether a value was stored.
    */
   delete(name) {
-    const v = this.#vars.get(name);
+    // (A held var of a forgotten name too: it holds nothing, but its next load skips the tier.)
+    const v = this.#vars.get(name) ?? this.#detached?.get(name)?.deref();
     if (v === undefined) return false;
     const had = v._delete();
     this.#reclaim();

@@ -850,8 +850,10 @@ class World {
     }
     if (X.weak) return;
     if (unknown) {
-      // A forgotten name is unknown to the cache: nothing to delete.
+      // A forgotten name holds nothing: nothing to delete, but its held var's next load still
+      // skips the shared tier ("loads afresh, from the origin").
       if (r !== false) this.violate(`cache.delete(${JSON.stringify(X.name)}) of a forgotten name returned ${r}`);
+      if (X.model.spec.tier !== null) X.model.forced = true;
       return;
     }
     X.deleted = true;
