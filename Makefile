@@ -9,7 +9,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 WASM := target/wasm32-unknown-unknown/release/simple_memory_cache.wasm
 GLUE := pkg/glue
 
-.PHONY: setup setup-rust setup-node setup-browser build demo test www bench lint soak
+.PHONY: setup setup-rust setup-node setup-browser build demo test docs www bench lint soak
 
 setup-rust:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -52,6 +52,12 @@ demo: build
 # examples, the demo page, and a quick run of the benchmarks. Ends with "N passed, N failed".
 test: build setup-browser
 	node tests/run-all.mjs
+
+# The API reference, generated from the declarations (pkg/*.d.ts) by typedoc (typedoc.json):
+# target/api/index.html. Warnings are errors, as in make test.
+docs: setup-node
+	node node_modules/typedoc/bin/typedoc
+	@echo "API reference: target/api/index.html"
 
 # The demo page: builds, then serves www/ and the package on 127.0.0.1 and prints the address.
 www: build

@@ -15,7 +15,9 @@ const STEPS = [
   { name: "rust: core (native)", cmd: "cargo test" },
   { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
   { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
-  { name: "readme: the bad-input table is what the package does", cmd: "node tests/readme-bad-input.test.mjs" },
+  { name: "docs: the bad-input table (docs/bad-input.md) is what the package does", cmd: "node tests/readme-bad-input.test.mjs" },
+  { name: "docs: every code block of README.md and docs/*.md, run in the runtime it names", cmd: "node tests/docs/run-blocks.mjs" },
+  { name: "docs: the API reference from the types (typedoc, warnings as errors)", cmd: "node node_modules/typedoc/bin/typedoc --logLevel Warn && echo 'typedoc: 1 passed, 0 failed'" },
   { name: "types: tsc (strict, then with exactOptionalPropertyTypes)", cmd: "tsc -p tests/types/tsconfig.json && tsc -p tests/types/tsconfig.exact.json && echo 'types: 2 passed, 0 failed'" },
   { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
   {

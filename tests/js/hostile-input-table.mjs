@@ -1,4 +1,4 @@
-// Prints the README's bad-input table as markdown: every case of tests/js/hostile-input.mjs, with
+// Prints the bad-input table of docs/bad-input.md as markdown: every case of tests/js/hostile-input.mjs, with
 // what the package really does, found by making the call now (in Node). A row whose result is not
 // what the hostile-input test expects is marked "(test expects otherwise)".
 // Usage: node tests/js/hostile-input-table.mjs [module]   (default: the package, by its bare name)

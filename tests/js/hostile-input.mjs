@@ -6,7 +6,7 @@
 // defined behaviour; and afterwards the vars hit at the start (one in GLOBAL_CACHE) still serve
 // their values without reloading, and a fresh var still loads — the wasm instance is intact.
 //
-// `CASES` is the data of the README's bad-input table (tests/js/hostile-input-table.mjs prints it
+// `CASES` is the data of the bad-input table of docs/bad-input.md (tests/js/hostile-input-table.mjs prints it
 // from real calls); registerHostileInputTests(test, api, assert) registers the checks in the
 // shared suite, so they run in every runtime. `api` is the package's exports.
 

@@ -43,7 +43,11 @@ function wasmModules(dir, found) {
     name: "workerd-wasm",
     setup(build) {
       build.onResolve({ filter: /\.wasm$/ }, async (args) => {
-        const file = resolve(args.resolveDir, args.path);
+        if (args.pluginData === "workerd-wasm") return undefined; // the bare specifier's own resolution, below
+        // A relative path is a file; a bare one (`pkg/x.wasm`) resolves through the package's exports.
+        const file = /^\.{0,2}\//.test(args.path)
+          ? resolve(args.resolveDir, args.path)
+          : (await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "workerd-wasm" })).path;
         const name = basename(file);
         if (found.has(name) && found.get(name) !== file) throw new Error(`two different wasm files named ${name}`);
         if (!found.has(name)) {
