@@ -11,7 +11,7 @@ const PATH = `${join(ROOT, "node_modules/.bin")}:${join(process.env.HOME ?? "/ro
 
 const cargoWasm = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-test-runner" };
 const STEPS = [
-  { name: "rust: fmt + clippy", cmd: "cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown -- -D warnings", counts: false },
+  { name: "rust: fmt + clippy", cmd: "make lint", counts: false },
   { name: "rust: core (native)", cmd: "cargo test" },
   { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
   { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
@@ -19,10 +19,10 @@ const STEPS = [
   { name: "docs: every code block of README.md and docs/*.md, run in the runtime it names", cmd: "node tests/docs/run-blocks.mjs" },
   { name: "docs: the API reference from the types (typedoc, warnings as errors)", cmd: "node node_modules/typedoc/bin/typedoc --logLevel Warn && echo 'typedoc: 1 passed, 0 failed'" },
   { name: "types: tsc (strict, then with exactOptionalPropertyTypes)", cmd: "tsc -p tests/types/tsconfig.json && tsc -p tests/types/tsconfig.exact.json && echo 'types: 2 passed, 0 failed'" },
-  { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
+  { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm", env: cargoWasm },
   {
     name: "rust: wasm adapter in chromium",
-    cmd: "cargo test --target wasm32-unknown-unknown --test wasm",
+    cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
