@@ -43,7 +43,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm --test rust-wasm -- -D warnings
 
 # The main job: the JWKS Worker (and the multi-issuer Worker) in real local workerd against local origins it starts itself.
 # `make demo KEEP=1` keeps both running and prints curl commands.

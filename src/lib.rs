@@ -8,6 +8,13 @@
 
 pub mod core;
 
+#[cfg(feature = "rust-wasm")]
+mod rust;
+#[cfg(feature = "rust-wasm")]
+pub use crate::core::{OptionError, State, Stats};
+#[cfg(feature = "rust-wasm")]
+pub use rust::{Builder, CachedVar, Error, LoadContext, MemoryCache};
+
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod wasm;
 #[cfg(all(feature = "js", target_arch = "wasm32"))]

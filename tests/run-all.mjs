@@ -25,6 +25,12 @@ const STEPS = [
     cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
+  { name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in node", cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm", env: cargoWasm },
+  {
+    name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in chromium",
+    cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm",
+    env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
+  },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
   { name: "names memory: 200,000 names through maxEntries 1000, heap + wasm flat (node)", cmd: "node --expose-gc tests/js/names-memory.mjs" },
   { name: "names memory (bun)", cmd: "bun tests/js/names-memory.mjs" },
