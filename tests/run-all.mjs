@@ -12,7 +12,7 @@ const PATH = `${join(ROOT, "node_modules/.bin")}:${join(process.env.HOME ?? "/ro
 const cargoWasm = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-test-runner" };
 const STEPS = [
   { name: "rust: fmt + clippy", cmd: "make lint", counts: false },
-  { name: "rust: core (native)", cmd: "cargo test" },
+  { name: "rust: core (native), and the rust-wasm doc examples compiled", cmd: "cargo test && cargo test --doc --all-features" },
   { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
   { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
   { name: "docs: the bad-input table (docs/bad-input.md) is what the package does", cmd: "node tests/readme-bad-input.test.mjs" },
