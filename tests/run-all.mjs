@@ -31,6 +31,7 @@ const STEPS = [
     cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
+  { name: "rust: a workers-rs Worker using CachedVar in workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/rust-worker/run.mjs" },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
   { name: "names memory: 200,000 names through maxEntries 1000, heap + wasm flat (node)", cmd: "node --expose-gc tests/js/names-memory.mjs" },
   { name: "names memory (bun)", cmd: "bun tests/js/names-memory.mjs" },

@@ -47,7 +47,7 @@ pub struct LoadContext<T> {
 }
 
 impl<T> LoadContext<T> {
-    /// Aborted when the load times out or its caller is dropped: pass it to `fetch`.
+    /// Aborted when the load times out (or its task is dropped): pass it to `fetch`.
     pub fn signal(&self) -> &AbortSignal {
         &self.signal
     }
@@ -237,17 +237,24 @@ where
     }
 
     /// The value of `key`: a fresh one at once; else a stale one within `staleWhileRevalidate`
-    /// (starting one background reload with `wasm_bindgen_futures::spawn_local`); else the
-    /// result of the load running for `key`, or of a new one. Concurrent callers share one load
-    /// and get the very same `Rc`.
+    /// (starting one background reload); else the result of the load running for `key`, or of
+    /// a new one. Concurrent callers share one load and get the very same `Rc`.
+    ///
+    /// A load runs in a task of its own (`wasm_bindgen_futures::spawn_local`; see
+    /// [`MemoryCache::get_with_wait_until`]), so dropping the caller that started it does not
+    /// cancel it. Every caller, the one that started it included, waits on the load's JS promise
+    /// with a timer of its own: past the load's `timeout` (30 s without one) plus 50 ms, it asks
+    /// again and may run a load itself (on workerd, a load whose request ended may never settle).
     pub async fn get(&self, key: &K) -> Result<Rc<T>, Error<E>> {
         self.get_with_wait_until(key, wasm_bindgen_futures::spawn_local)
             .await
     }
 
-    /// [`MemoryCache::get`], handing a background reload to `wait_until` instead of
-    /// `spawn_local` — on Workers, `|f| ctx.wait_until(f)`, so the request that started it stays
-    /// alive until it settles.
+    /// [`MemoryCache::get`], handing the task of a load this call starts (foreground or a
+    /// background reload) to `wait_until` instead of `spawn_local` — on Workers,
+    /// `|f| ctx.wait_until(f)`, so the request that started the load stays alive until it
+    /// settles, even if its handler returns first. `wait_until` must poll the future (dropping
+    /// it abandons the load: its callers ask again).
     pub async fn get_with_wait_until(
         &self,
         key: &K,
@@ -269,11 +276,18 @@ where
                     return Ok(v);
                 }
                 Step::Lead(running) => {
-                    return match Rc::clone(sh).finish(running, key, false).await {
-                        Outcome::Value(v) => Ok(v),
-                        Outcome::Failed(e) => Err(e),
-                        Outcome::Abandoned => Err(Error::Inconsistent),
-                    };
+                    // The load runs in a task of its own, registered with `wait_until`: it goes
+                    // on if this caller is dropped or its request ends, and this caller waits
+                    // for it like any other, on a promise and a timer it owns.
+                    let flight = Rc::clone(&running.flight);
+                    flight.waiters.set(flight.waiters.get().saturating_add(1));
+                    let load = running.load;
+                    let shared = Rc::clone(sh);
+                    let owned = key.clone();
+                    wait_until(Box::pin(async move {
+                        let _ = shared.finish(running, &owned, false).await;
+                    }));
+                    step = Step::Join(load, flight);
                 }
                 Step::Join(load, flight) => match sh.wait(&flight).await {
                     Outcome::Value(v) => return Ok(v),
@@ -620,18 +634,10 @@ where
                 drop(garbage);
                 (Outcome::Value(value), None)
             }
-            Some(Err(e)) => self.failed(
-                var,
-                load,
-                &flight,
-                now,
-                background,
-                Error::Load(Rc::new(e)),
-                false,
-            ),
+            Some(Err(e)) => self.failed(var, load, &flight, now, Error::Load(Rc::new(e)), false),
             None => {
                 guard.controller.abort();
-                self.failed(var, load, &flight, now, background, Error::Timeout, true)
+                self.failed(var, load, &flight, now, Error::Timeout, true)
             }
         };
         flight.settle(outcome.clone());
@@ -641,21 +647,17 @@ where
         outcome
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Records a failed load in the core: its waiters get the stale value or the error.
     fn failed(
         &self,
         var: VarId,
         load: LoadId,
         flight: &Flight<T, E>,
         now: f64,
-        background: bool,
         error: Error<E>,
         timed_out: bool,
     ) -> (Outcome<T, E>, Option<Error<E>>) {
-        let waiters = flight
-            .waiters
-            .get()
-            .saturating_add(if background { 0 } else { 1 });
+        let waiters = flight.waiters.get();
         let mut st = self.state.borrow_mut();
         st.remove_flight(var, load);
         let stale = match st.core.failed(var, load, now, waiters, timed_out) {
@@ -751,8 +753,9 @@ impl<T, E> Drop for WaitGuard<T, E> {
     }
 }
 
-/// If the caller running a load is dropped before it ends, the load is aborted and forgotten
-/// (as if never started) and its waiters ask the core again.
+/// If the task running a load is dropped before the load ends (a `wait_until` that drops the
+/// future it was handed), the load is aborted and forgotten (as if never started) and its
+/// waiters ask the core again.
 struct LeadGuard<K, T, E> {
     shared: Rc<Shared<K, T, E>>,
     var: VarId,
