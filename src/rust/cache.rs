@@ -147,24 +147,25 @@ struct Shared<K, T, E> {
 }
 
 /// What a caller does next, decided inside a borrow and carried out after it.
-enum Step<T, E> {
+enum Step<K, T, E> {
     Serve(Rc<T>),
     /// Serve this stale value and run this (already started) background load.
-    Revalidate(Rc<T>, Running<T, E>),
+    Revalidate(Rc<T>, Running<K, T, E>),
     Join(LoadId, Rc<Flight<T, E>>),
-    Lead(Running<T, E>),
+    Lead(Running<K, T, E>),
     Fail(Error<E>),
 }
 
 /// A started load: the loader's future, its timer and its abort controller.
-struct Running<T, E> {
+/// Dropped before it is finished (its task dropped, even unpolled), its guard abandons the load.
+struct Running<K, T, E> {
     var: VarId,
     load: LoadId,
     flight: Rc<Flight<T, E>>,
     fut: BoxFuture<Result<T, E>>,
     timer: Option<Timer>,
-    controller: AbortController,
     ttl: Rc<Cell<f64>>,
+    guard: LeadGuard<K, T, E>,
 }
 
 /// A keyed cache for Rust code on wasm32: one lazily loaded, single-flight cached value per key,
@@ -414,8 +415,8 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
 }
 
 /// What a decision asks for, before any JS or user code runs.
-enum Plan<T, E> {
-    Step(Step<T, E>),
+enum Plan<K, T, E> {
+    Step(Step<K, T, E>),
     Start(VarId, LoadId, Option<Rc<T>>),
     Revalidate(VarId, LoadId, Rc<T>),
 }
@@ -426,7 +427,7 @@ where
     T: 'static,
     E: 'static,
 {
-    fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<T, E> {
+    fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
             let id = match st.id_for(key, self.opts) {
@@ -447,7 +448,7 @@ where
         self.carry_out(plan, key, now)
     }
 
-    fn after_abandon(self: &Rc<Self>, key: &K, load: LoadId, now: f64) -> Step<T, E> {
+    fn after_abandon(self: &Rc<Self>, key: &K, load: LoadId, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
             let Some(&id) = st.ids.get(key) else {
@@ -459,7 +460,7 @@ where
         self.carry_out(plan, key, now)
     }
 
-    fn plan(st: &mut Inner<K, T, E>, id: VarId, decision: Option<GetDecision>) -> Plan<T, E> {
+    fn plan(st: &mut Inner<K, T, E>, id: VarId, decision: Option<GetDecision>) -> Plan<K, T, E> {
         match decision {
             Some(GetDecision::Hit | GetDecision::Stale) => match st.stored(id) {
                 Some(v) => Plan::Step(Step::Serve(v)),
@@ -489,7 +490,7 @@ where
     }
 
     /// Sets up a decided load (JS calls and the loader, outside any borrow).
-    fn carry_out(self: &Rc<Self>, plan: Plan<T, E>, key: &K, now: f64) -> Step<T, E> {
+    fn carry_out(self: &Rc<Self>, plan: Plan<K, T, E>, key: &K, now: f64) -> Step<K, T, E> {
         match plan {
             Plan::Step(step) => step,
             Plan::Start(id, load, previous) => match self.start(id, load, key, previous, now) {
@@ -515,7 +516,7 @@ where
         key: &K,
         previous: Option<Rc<T>>,
         now: f64,
-    ) -> Result<Running<T, E>, Error<E>> {
+    ) -> Result<Running<K, T, E>, Error<E>> {
         let flight = Flight::new(now);
         {
             let mut st = self.state.borrow_mut();
@@ -558,11 +559,18 @@ where
         Ok(Running {
             var: id,
             load,
-            flight,
+            flight: Rc::clone(&flight),
             fut,
             timer,
-            controller,
             ttl,
+            guard: LeadGuard {
+                shared: Rc::clone(self),
+                var: id,
+                load,
+                flight,
+                controller,
+                done: false,
+            },
         })
     }
 
@@ -576,7 +584,7 @@ where
     /// Runs a started load to its end, records it in the core and settles its waiters.
     async fn finish(
         self: Rc<Self>,
-        running: Running<T, E>,
+        running: Running<K, T, E>,
         key: &K,
         background: bool,
     ) -> Outcome<T, E> {
@@ -586,17 +594,9 @@ where
             flight,
             mut fut,
             mut timer,
-            controller,
             ttl,
+            mut guard,
         } = running;
-        let mut guard = LeadGuard {
-            shared: Rc::clone(&self),
-            var,
-            load,
-            flight: Rc::clone(&flight),
-            controller,
-            done: false,
-        };
         let result = poll_fn(|cx| {
             self.state.borrow_mut().polling.push(var);
             let polled = fut.as_mut().poll(cx);
@@ -753,8 +753,8 @@ impl<T, E> Drop for WaitGuard<T, E> {
     }
 }
 
-/// If the task running a load is dropped before the load ends (a `wait_until` that drops the
-/// future it was handed), the load is aborted and forgotten (as if never started) and its
+/// If a started load is dropped before it ends (a `wait_until` that drops the future it was
+/// handed, polled or not), the load is aborted and forgotten (as if never started) and its
 /// waiters ask the core again.
 struct LeadGuard<K, T, E> {
     shared: Rc<Shared<K, T, E>>,

@@ -534,6 +534,28 @@ async fn a_load_task_dropped_by_wait_until_hands_the_load_to_its_callers() {
 }
 
 #[wasm_bindgen_test]
+async fn a_load_task_dropped_unpolled_is_abandoned_not_stranded() {
+    let (var, calls) = counting_var(Builder::new(), None);
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    assert_eq!(var.state(), State::Loading);
+    // The task is dropped without ever being polled: its loader's future never ran.
+    drop(kept.borrow_mut().pop());
+    assert_eq!(var.state(), State::Empty, "the load is forgotten at once");
+    let t0 = js_sys::Date::now();
+    assert_eq!(*first.await.unwrap(), 2, "its caller ran a load of its own");
+    assert!(
+        js_sys::Date::now() - t0 < 1_000.0,
+        "without waiting for a bound"
+    );
+    assert_eq!((calls.get(), var.stats().loads), (2, 1));
+}
+
+#[wasm_bindgen_test]
 async fn a_load_whose_task_vanishes_without_drop_is_taken_over_after_the_bound() {
     // On workerd a load whose request ended may never be polled again (nor dropped).
     let gate = Gate::new();
