@@ -3,8 +3,10 @@
 //! A lazily populated cached variable for JavaScript runtimes (Cloudflare Workers, Deno, Node,
 //! Bun, browsers). The decisions — when a value is fresh, who loads, who waits, what a failure or
 //! an `invalidate()` means — are made by the plain-Rust state machine in [`core`]; the wasm
-//! adapter (`wasm`, built only for `wasm32`) exposes it to the JS layer in `pkg/`, which keeps
-//! the values themselves so that a warm hit never crosses into wasm.
+//! adapter (`Machine`: feature `js`, `wasm32` only) exposes it to the JS layer in `pkg/`, which
+//! keeps the values themselves so that a warm hit never crosses into wasm. With the feature
+//! `rust-wasm`, `CachedVar` and `MemoryCache` serve Rust code on wasm32 from the same core
+//! (`docs/rust.md`).
 
 pub mod core;
 
