@@ -26,7 +26,7 @@ setup-browser:
 setup: setup-rust setup-node
 
 build: setup
-	cargo build --release --target wasm32-unknown-unknown
+	cargo build --release --target wasm32-unknown-unknown --features js
 	rm -rf $(GLUE) && mkdir -p $(GLUE)
 	wasm-bindgen --target web --no-typescript --omit-default-module-path --out-dir $(GLUE) $(WASM)
 	wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --strip-debug --strip-producers \
@@ -41,7 +41,9 @@ build: setup
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm --test rust-wasm -- -D warnings
 
 # The main job: the JWKS Worker (and the multi-issuer Worker) in real local workerd against local origins it starts itself.
 # `make demo KEEP=1` keeps both running and prints curl commands.

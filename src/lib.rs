@@ -3,12 +3,21 @@
 //! A lazily populated cached variable for JavaScript runtimes (Cloudflare Workers, Deno, Node,
 //! Bun, browsers). The decisions — when a value is fresh, who loads, who waits, what a failure or
 //! an `invalidate()` means — are made by the plain-Rust state machine in [`core`]; the wasm
-//! adapter (`wasm`, built only for `wasm32`) exposes it to the JS layer in `pkg/`, which keeps
-//! the values themselves so that a warm hit never crosses into wasm.
+//! adapter (`Machine`: feature `js`, `wasm32` only) exposes it to the JS layer in `pkg/`, which
+//! keeps the values themselves so that a warm hit never crosses into wasm. With the feature
+//! `rust-wasm`, `CachedVar` and `MemoryCache` serve Rust code on wasm32 from the same core
+//! (`docs/rust.md`).
 
 pub mod core;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(feature = "rust-wasm")]
+mod rust;
+#[cfg(feature = "rust-wasm")]
+pub use crate::core::{OptionError, State, Stats};
+#[cfg(feature = "rust-wasm")]
+pub use rust::{Builder, CachedVar, Error, LoadContext, MemoryCache};
+
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod wasm;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
 pub use wasm::Machine;

@@ -11,20 +11,27 @@ const PATH = `${join(ROOT, "node_modules/.bin")}:${join(process.env.HOME ?? "/ro
 
 const cargoWasm = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-test-runner" };
 const STEPS = [
-  { name: "rust: fmt + clippy", cmd: "cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown -- -D warnings", counts: false },
-  { name: "rust: core (native)", cmd: "cargo test" },
+  { name: "rust: fmt + clippy", cmd: "make lint", counts: false },
+  { name: "rust: core (native), and the rust-wasm doc examples compiled", cmd: "cargo test && cargo test --doc --all-features" },
   { name: "fuzz: the core for 60 s (cargo fuzz)", cmd: "tests/soak/fuzz.sh 60" },
   { name: "wasm: no panic path from the exports", cmd: "node tests/soak/no-panic-paths.mjs" },
   { name: "docs: the bad-input table (docs/bad-input.md) is what the package does", cmd: "node tests/readme-bad-input.test.mjs" },
   { name: "docs: every code block of README.md and docs/*.md, run in the runtime it names", cmd: "node tests/docs/run-blocks.mjs" },
   { name: "docs: the API reference from the types (typedoc, warnings as errors)", cmd: "node node_modules/typedoc/bin/typedoc --logLevel Warn && echo 'typedoc: 1 passed, 0 failed'" },
   { name: "types: tsc (strict, then with exactOptionalPropertyTypes)", cmd: "tsc -p tests/types/tsconfig.json && tsc -p tests/types/tsconfig.exact.json && echo 'types: 2 passed, 0 failed'" },
-  { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --test wasm", env: cargoWasm },
+  { name: "rust: wasm adapter in node", cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm", env: cargoWasm },
   {
     name: "rust: wasm adapter in chromium",
-    cmd: "cargo test --target wasm32-unknown-unknown --test wasm",
+    cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
+  { name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in node", cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm", env: cargoWasm },
+  {
+    name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in chromium",
+    cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm",
+    env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
+  },
+  { name: "rust: a workers-rs Worker using CachedVar in workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/rust-worker/run.mjs" },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
   { name: "names memory: 200,000 names through maxEntries 1000, heap + wasm flat (node)", cmd: "node --expose-gc tests/js/names-memory.mjs" },
   { name: "names memory (bun)", cmd: "bun tests/js/names-memory.mjs" },

@@ -95,7 +95,7 @@ function decodeWatString(s) {
 
 const dir = mkdtempSync(join(tmpdir(), "smc-no-panic-"));
 try {
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--quiet"]);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "js", "--quiet"]);
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", dir, CARGO_OUT]);
   const analysed = join(dir, "simple_memory_cache_bg.wasm");
 

@@ -1,0 +1,788 @@
+//! `MemoryCache<K, T, E>`: the core's [`Cache`] with the values, loads and waits of Rust code.
+//!
+//! One rule keeps this sound: the `RefCell` that holds the state is borrowed only inside
+//! short, synchronous blocks that call no user code (loader, clock, error hook, a value's `Drop`)
+//! and never across an `.await`. Values dropped by the cache are collected in such a block and
+//! dropped after it. The core owns every decision (who loads, who waits, what is fresh, what a
+//! failure means); this layer keeps only the values and, per running load, a JS promise that its
+//! waiters subscribe to from their own task.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+use crate::core::{
+    Cache, FailDecision, GetDecision, InvalidateDecision, LoadId, Options, State, Stats, VarId,
+};
+
+use super::error::Error;
+use super::js::{deferred, settle, Timer, MAX_TIMER_MS};
+
+pub(crate) type BoxFuture<O> = Pin<Box<dyn Future<Output = O>>>;
+pub(crate) type Loader<K, T, E> = Box<dyn Fn(K, LoadContext<T>) -> BoxFuture<Result<T, E>>>;
+pub(crate) type Clock = Rc<dyn Fn() -> f64>;
+pub(crate) type ErrorHook<K, E> = Rc<dyn Fn(&K, &Error<E>, bool)>;
+
+/// How long a caller that joined another caller's load waits for it, counted from the load's
+/// start, when the cache has no `timeout`: on workerd the earliest a request kept alive by
+/// `waitUntil` may be cut (30 s after its response).
+const JOIN_BOUND_MS: f64 = 30_000.0;
+/// After that bound (or after joining, if later), a joiner waits this much longer before it
+/// takes the load over, so that a live load reports its own timeout first.
+const JOIN_GRACE_MS: f64 = 50.0;
+
+/// What a loader is given: the abort signal of its load, the previous value, and a way to set
+/// the freshness lifetime of the value it returns.
+pub struct LoadContext<T> {
+    signal: AbortSignal,
+    previous: Option<Rc<T>>,
+    ttl: Rc<Cell<f64>>,
+}
+
+impl<T> LoadContext<T> {
+    /// Aborted when the load times out (or its task is dropped): pass it to `fetch`.
+    pub fn signal(&self) -> &AbortSignal {
+        &self.signal
+    }
+
+    /// The value stored before (fresh or stale), or the one the last `invalidate()` dropped.
+    pub fn previous(&self) -> Option<&Rc<T>> {
+        self.previous.as_ref()
+    }
+
+    /// The value this load returns stays fresh for `ttl` instead of the cache's `ttl` (e.g. the
+    /// origin's `Cache-Control: max-age`). [`Duration::ZERO`](std::time::Duration::ZERO) serves
+    /// it to this load's callers only.
+    pub fn set_ttl(&self, ttl: std::time::Duration) {
+        self.ttl.set(ttl.as_secs_f64() * 1000.0);
+    }
+}
+
+enum Outcome<T, E> {
+    Value(Rc<T>),
+    Failed(Error<E>),
+    /// Its leader was dropped or could not start it: waiters ask the core again.
+    Abandoned,
+}
+
+impl<T, E> Clone for Outcome<T, E> {
+    fn clone(&self) -> Self {
+        match self {
+            Outcome::Value(v) => Outcome::Value(Rc::clone(v)),
+            Outcome::Failed(e) => Outcome::Failed(e.clone()),
+            Outcome::Abandoned => Outcome::Abandoned,
+        }
+    }
+}
+
+/// One running load: what its waiters subscribe to.
+struct Flight<T, E> {
+    promise: Promise,
+    resolve: Option<Function>,
+    outcome: RefCell<Option<Outcome<T, E>>>,
+    /// Callers currently waiting on it (its leader not included).
+    waiters: Cell<u64>,
+    started: f64,
+}
+
+impl<T, E> Flight<T, E> {
+    fn new(started: f64) -> Rc<Self> {
+        let (promise, resolve) = deferred();
+        Rc::new(Flight {
+            promise,
+            resolve,
+            outcome: RefCell::new(None),
+            waiters: Cell::new(0),
+            started,
+        })
+    }
+
+    fn settle(&self, outcome: Outcome<T, E>) {
+        // (Replaced only while no one else holds the cell: waiters read it after the promise.)
+        if let Ok(mut slot) = self.outcome.try_borrow_mut() {
+            *slot = Some(outcome);
+        }
+        if let Some(resolve) = &self.resolve {
+            settle(resolve);
+        }
+    }
+
+    fn outcome(&self) -> Outcome<T, E> {
+        self.outcome
+            .try_borrow()
+            .ok()
+            .and_then(|o| o.clone())
+            .unwrap_or(Outcome::Abandoned)
+    }
+}
+
+struct Slot<T, E> {
+    /// The last value stored (the core decides whether it is served: fresh, stale, or the
+    /// stale-if-error fallback after an invalidate). Dropped when the core evicts it.
+    value: Option<Rc<T>>,
+    flights: Vec<(LoadId, Rc<Flight<T, E>>)>,
+}
+
+struct Inner<K, T, E> {
+    core: Cache,
+    ids: BTreeMap<K, VarId>,
+    slots: Vec<Slot<T, E>>,
+    /// Keys whose loader is being called or polled right now (innermost last).
+    polling: Vec<VarId>,
+}
+
+struct Shared<K, T, E> {
+    state: RefCell<Inner<K, T, E>>,
+    opts: Options,
+    loader: Loader<K, T, E>,
+    clock: Clock,
+    on_error: Option<ErrorHook<K, E>>,
+}
+
+/// What a caller does next, decided inside a borrow and carried out after it.
+enum Step<K, T, E> {
+    Serve(Rc<T>),
+    /// Serve this stale value and run this (already started) background load.
+    Revalidate(Rc<T>, Running<K, T, E>),
+    Join(LoadId, Rc<Flight<T, E>>),
+    Lead(Running<K, T, E>),
+    Fail(Error<E>),
+}
+
+/// A started load: the loader's future, its timer and its abort controller.
+/// Dropped before it is finished (its task dropped, even unpolled), its guard abandons the load.
+struct Running<K, T, E> {
+    var: VarId,
+    load: LoadId,
+    flight: Rc<Flight<T, E>>,
+    fut: BoxFuture<Result<T, E>>,
+    timer: Option<Timer>,
+    ttl: Rc<Cell<f64>>,
+    guard: LeadGuard<K, T, E>,
+}
+
+/// A keyed cache for Rust code on wasm32: one lazily loaded, single-flight cached value per key,
+/// with the semantics and options of the JS package's `MemoryCache` (see [`Builder`]).
+///
+/// A handle: clones share the same cache. It is `!Send` and `!Sync` (it holds `Rc`s and JS
+/// values, and wasm32 has one thread); keep it in a `thread_local!` or pass it around by clone.
+/// Its futures are `!Send` too: frameworks that demand `Send` futures can wrap them in a
+/// single-threaded adapter (e.g. `worker::send::SendFuture` in workers-rs).
+///
+/// Keys are kept for the life of the cache (the core addresses them by index and cannot forget
+/// one yet); `max_entries` bounds the values, not the keys.
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use simple_memory_cache::{Builder, MemoryCache};
+///
+/// # async fn demo() -> Result<(), simple_memory_cache::Error<String>> {
+/// let users: MemoryCache<u32, String, String> = Builder::new()
+///     .ttl(Duration::from_secs(60))
+///     .max_entries(1000)
+///     .build(|id, _ctx| async move { Ok(format!("user {id}")) })
+///     .expect("valid options");
+/// let name: Rc<String> = users.get(&7).await?;
+/// assert_eq!(*name, "user 7");
+/// # Ok(()) }
+/// ```
+///
+/// [`Builder`]: super::Builder
+pub struct MemoryCache<K, T, E> {
+    shared: Rc<Shared<K, T, E>>,
+}
+
+impl<K, T, E> Clone for MemoryCache<K, T, E> {
+    fn clone(&self) -> Self {
+        MemoryCache {
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+impl<K, T, E> MemoryCache<K, T, E>
+where
+    K: Ord + Clone + 'static,
+    T: 'static,
+    E: 'static,
+{
+    pub(crate) fn from_parts(
+        opts: Options,
+        bound: usize,
+        loader: Loader<K, T, E>,
+        clock: Clock,
+        on_error: Option<ErrorHook<K, E>>,
+    ) -> Self {
+        MemoryCache {
+            shared: Rc::new(Shared {
+                state: RefCell::new(Inner {
+                    core: Cache::new(bound),
+                    ids: BTreeMap::new(),
+                    slots: Vec::new(),
+                    polling: Vec::new(),
+                }),
+                opts,
+                loader,
+                clock,
+                on_error,
+            }),
+        }
+    }
+
+    /// The value of `key`: a fresh one at once; else a stale one within `staleWhileRevalidate`
+    /// (starting one background reload); else the result of the load running for `key`, or of
+    /// a new one. Concurrent callers share one load and get the very same `Rc`.
+    ///
+    /// A load runs in a task of its own (`wasm_bindgen_futures::spawn_local`; see
+    /// [`MemoryCache::get_with_wait_until`]), so dropping the caller that started it does not
+    /// cancel it. Every caller, the one that started it included, waits on the load's JS promise
+    /// with a timer of its own: past the load's `timeout` (30 s without one) plus 50 ms, it asks
+    /// again and may run a load itself (on workerd, a load whose request ended may never settle).
+    pub async fn get(&self, key: &K) -> Result<Rc<T>, Error<E>> {
+        self.get_with_wait_until(key, wasm_bindgen_futures::spawn_local)
+            .await
+    }
+
+    /// [`MemoryCache::get`], handing the task of a load this call starts (foreground or a
+    /// background reload) to `wait_until` instead of `spawn_local` — on Workers,
+    /// `|f| ctx.wait_until(f)`, so the request that started the load stays alive until it
+    /// settles, even if its handler returns first. `wait_until` must poll the future (dropping
+    /// it abandons the load: its callers ask again).
+    pub async fn get_with_wait_until(
+        &self,
+        key: &K,
+        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
+    ) -> Result<Rc<T>, Error<E>> {
+        let sh = &self.shared;
+        let now = (sh.clock)();
+        let mut step = sh.first_step(key, now);
+        loop {
+            match step {
+                Step::Serve(v) => return Ok(v),
+                Step::Fail(e) => return Err(e),
+                Step::Revalidate(v, running) => {
+                    let sh = Rc::clone(sh);
+                    let key = key.clone();
+                    wait_until(Box::pin(async move {
+                        let _ = sh.finish(running, &key, true).await;
+                    }));
+                    return Ok(v);
+                }
+                Step::Lead(running) => {
+                    // The load runs in a task of its own, registered with `wait_until`: it goes
+                    // on if this caller is dropped or its request ends, and this caller waits
+                    // for it like any other, on a promise and a timer it owns.
+                    let flight = Rc::clone(&running.flight);
+                    flight.waiters.set(flight.waiters.get().saturating_add(1));
+                    let load = running.load;
+                    let shared = Rc::clone(sh);
+                    let owned = key.clone();
+                    wait_until(Box::pin(async move {
+                        let _ = shared.finish(running, &owned, false).await;
+                    }));
+                    step = Step::Join(load, flight);
+                }
+                Step::Join(load, flight) => match sh.wait(&flight).await {
+                    Outcome::Value(v) => return Ok(v),
+                    Outcome::Failed(e) => return Err(e),
+                    Outcome::Abandoned => {
+                        let now = (sh.clock)();
+                        step = sh.after_abandon(key, load, now);
+                    }
+                },
+            }
+        }
+    }
+
+    /// The stored value of `key`, fresh or stale, without loading; `None` if nothing is stored.
+    pub fn peek(&self, key: &K) -> Option<Rc<T>> {
+        let st = self.shared.state.borrow();
+        let &id = st.ids.get(key)?;
+        if !st.core.var(id).is_some_and(|v| v.has_value()) {
+            return None;
+        }
+        st.slots.get(usize::try_from(id).ok()?)?.value.clone()
+    }
+
+    /// Stores `value` for `key` as if loaded; loads running for `key` can no longer store
+    /// theirs. `Err` only if the key is new and the cache is [`Error::Full`], or the clock
+    /// fails.
+    pub fn set(&self, key: K, value: T) -> Result<(), Error<E>> {
+        let sh = &self.shared;
+        let now = (sh.clock)();
+        if !now.is_finite() {
+            return Err(Error::Clock);
+        }
+        let value = Rc::new(value);
+        let garbage = {
+            let mut st = sh.state.borrow_mut();
+            let id = st.id_for(&key, sh.opts)?;
+            st.core.set(id, now);
+            let mut garbage = st.take_evicted();
+            if let Some(slot) = st.slot(id) {
+                garbage.extend(slot.value.replace(value));
+            }
+            garbage
+        };
+        drop(garbage);
+        Ok(())
+    }
+
+    /// Drops the value of `key`: the next `get()` loads again, and a load that began before
+    /// never stores its value. Returns `false` if it was skipped under `cooldown` (or `key` was
+    /// never used).
+    pub fn invalidate(&self, key: &K) -> bool {
+        let sh = &self.shared;
+        let now = (sh.clock)();
+        let mut st = sh.state.borrow_mut();
+        let Some(&id) = st.ids.get(key) else {
+            return false;
+        };
+        st.core.invalidate(id, now) == Some(InvalidateDecision::Invalidated)
+    }
+
+    /// What a `get()` of `key` would find now.
+    pub fn state(&self, key: &K) -> State {
+        let sh = &self.shared;
+        let now = (sh.clock)();
+        let st = sh.state.borrow();
+        st.ids
+            .get(key)
+            .map_or(State::Empty, |&id| st.core.state(id, now))
+    }
+
+    /// The counters of `key` (zeros for a key never used).
+    pub fn stats(&self, key: &K) -> Stats {
+        let st = self.shared.state.borrow();
+        st.ids
+            .get(key)
+            .map_or_else(Stats::default, |&id| st.core.stats(id))
+    }
+}
+
+impl<K: Ord + Clone, T, E> Inner<K, T, E> {
+    fn id_for(&mut self, key: &K, opts: Options) -> Result<VarId, Error<E>> {
+        if let Some(&id) = self.ids.get(key) {
+            return Ok(id);
+        }
+        let id = self.core.add(opts).ok_or(Error::Full)?;
+        self.slots.push(Slot {
+            value: None,
+            flights: Vec::new(),
+        });
+        self.ids.insert(key.clone(), id);
+        Ok(id)
+    }
+
+    fn slot(&mut self, id: VarId) -> Option<&mut Slot<T, E>> {
+        self.slots.get_mut(usize::try_from(id).ok()?)
+    }
+
+    /// Takes the values the core evicted (to be dropped after the borrow).
+    fn take_evicted(&mut self) -> Vec<Rc<T>> {
+        let evicted = self.core.take_evicted();
+        evicted
+            .into_iter()
+            .filter_map(|id| self.slot(id).and_then(|s| s.value.take()))
+            .collect()
+    }
+
+    fn stored(&mut self, id: VarId) -> Option<Rc<T>> {
+        self.slot(id).and_then(|s| s.value.clone())
+    }
+
+    fn flight(&mut self, id: VarId, load: LoadId) -> Option<Rc<Flight<T, E>>> {
+        let slot = self.slot(id)?;
+        slot.flights
+            .iter()
+            .find(|(l, _)| *l == load)
+            .map(|(_, f)| Rc::clone(f))
+    }
+
+    fn remove_flight(&mut self, id: VarId, load: LoadId) {
+        if let Some(slot) = self.slot(id) {
+            slot.flights.retain(|(l, _)| *l != load);
+        }
+    }
+}
+
+/// What a decision asks for, before any JS or user code runs.
+enum Plan<K, T, E> {
+    Step(Step<K, T, E>),
+    Start(VarId, LoadId, Option<Rc<T>>),
+    Revalidate(VarId, LoadId, Rc<T>),
+}
+
+impl<K, T, E> Shared<K, T, E>
+where
+    K: Ord + Clone + 'static,
+    T: 'static,
+    E: 'static,
+{
+    fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
+        let plan = {
+            let mut st = self.state.borrow_mut();
+            let id = match st.id_for(key, self.opts) {
+                Ok(id) => id,
+                Err(e) => return Step::Fail(e),
+            };
+            if st.polling.contains(&id) {
+                st.core.refused(id);
+                return Step::Fail(Error::Reentrant);
+            }
+            if !now.is_finite() {
+                st.core.refused(id);
+                return Step::Fail(Error::Clock);
+            }
+            let decision = st.core.get(id, now);
+            Self::plan(&mut st, id, decision)
+        };
+        self.carry_out(plan, key, now)
+    }
+
+    fn after_abandon(self: &Rc<Self>, key: &K, load: LoadId, now: f64) -> Step<K, T, E> {
+        let plan = {
+            let mut st = self.state.borrow_mut();
+            let Some(&id) = st.ids.get(key) else {
+                return Step::Fail(Error::Inconsistent);
+            };
+            let decision = st.core.abandon(id, load, now, 1);
+            Self::plan(&mut st, id, decision)
+        };
+        self.carry_out(plan, key, now)
+    }
+
+    fn plan(st: &mut Inner<K, T, E>, id: VarId, decision: Option<GetDecision>) -> Plan<K, T, E> {
+        match decision {
+            Some(GetDecision::Hit | GetDecision::Stale) => match st.stored(id) {
+                Some(v) => Plan::Step(Step::Serve(v)),
+                None => Plan::Step(Step::Fail(Error::Inconsistent)),
+            },
+            Some(GetDecision::StaleRevalidate(load)) => match st.stored(id) {
+                Some(v) => Plan::Revalidate(id, load, v),
+                None => {
+                    st.core.cancel(id, load);
+                    Plan::Step(Step::Fail(Error::Inconsistent))
+                }
+            },
+            Some(GetDecision::Join(load)) => match st.flight(id, load) {
+                Some(f) => {
+                    f.waiters.set(f.waiters.get().saturating_add(1));
+                    Plan::Step(Step::Join(load, f))
+                }
+                // No such flight (cannot happen): as if it had been abandoned.
+                None => Plan::Step(Step::Join(load, Flight::settled_abandoned())),
+            },
+            Some(GetDecision::Start(load)) => {
+                let previous = st.stored(id);
+                Plan::Start(id, load, previous)
+            }
+            None => Plan::Step(Step::Fail(Error::Inconsistent)),
+        }
+    }
+
+    /// Sets up a decided load (JS calls and the loader, outside any borrow).
+    fn carry_out(self: &Rc<Self>, plan: Plan<K, T, E>, key: &K, now: f64) -> Step<K, T, E> {
+        match plan {
+            Plan::Step(step) => step,
+            Plan::Start(id, load, previous) => match self.start(id, load, key, previous, now) {
+                Ok(running) => Step::Lead(running),
+                Err(e) => Step::Fail(e),
+            },
+            Plan::Revalidate(id, load, v) => {
+                match self.start(id, load, key, Some(Rc::clone(&v)), now) {
+                    Ok(running) => Step::Revalidate(v, running),
+                    Err(e) => {
+                        self.report(key, &e, true);
+                        Step::Serve(v)
+                    }
+                }
+            }
+        }
+    }
+
+    fn start(
+        self: &Rc<Self>,
+        id: VarId,
+        load: LoadId,
+        key: &K,
+        previous: Option<Rc<T>>,
+        now: f64,
+    ) -> Result<Running<K, T, E>, Error<E>> {
+        let flight = Flight::new(now);
+        {
+            let mut st = self.state.borrow_mut();
+            if let Some(slot) = st.slot(id) {
+                slot.flights.push((load, Rc::clone(&flight)));
+            }
+        }
+        let timeout = self.opts.timeout();
+        let setup = AbortController::new().and_then(|controller| {
+            let timer = if timeout <= MAX_TIMER_MS {
+                Some(Timer::new(timeout)?)
+            } else {
+                None
+            };
+            Ok((controller, timer))
+        });
+        let (controller, timer) = match setup {
+            Ok(parts) => parts,
+            Err(js) => {
+                // Leaves no trace: not joinable, not counted; its joiners (none can exist yet:
+                // nothing awaited since the decision) would ask again.
+                {
+                    let mut st = self.state.borrow_mut();
+                    st.core.cancel(id, load);
+                    st.remove_flight(id, load);
+                }
+                flight.settle(Outcome::Abandoned);
+                return Err(Error::Runtime(js));
+            }
+        };
+        let ttl = Rc::new(Cell::new(f64::NAN));
+        let ctx = LoadContext {
+            signal: controller.signal(),
+            previous,
+            ttl: Rc::clone(&ttl),
+        };
+        self.state.borrow_mut().polling.push(id);
+        let fut = (self.loader)(key.clone(), ctx);
+        self.unmark(id);
+        Ok(Running {
+            var: id,
+            load,
+            flight: Rc::clone(&flight),
+            fut,
+            timer,
+            ttl,
+            guard: LeadGuard {
+                shared: Rc::clone(self),
+                var: id,
+                load,
+                flight,
+                controller,
+                done: false,
+            },
+        })
+    }
+
+    fn unmark(&self, id: VarId) {
+        let mut st = self.state.borrow_mut();
+        if let Some(pos) = st.polling.iter().rposition(|&v| v == id) {
+            st.polling.remove(pos);
+        }
+    }
+
+    /// Runs a started load to its end, records it in the core and settles its waiters.
+    async fn finish(
+        self: Rc<Self>,
+        running: Running<K, T, E>,
+        key: &K,
+        background: bool,
+    ) -> Outcome<T, E> {
+        let Running {
+            var,
+            load,
+            flight,
+            mut fut,
+            mut timer,
+            ttl,
+            mut guard,
+        } = running;
+        let result = poll_fn(|cx| {
+            self.state.borrow_mut().polling.push(var);
+            let polled = fut.as_mut().poll(cx);
+            self.unmark(var);
+            if let Poll::Ready(r) = polled {
+                return Poll::Ready(Some(r));
+            }
+            if let Some(t) = timer.as_mut() {
+                if Pin::new(t).poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        drop(fut);
+        drop(timer);
+        guard.done = true;
+        let now = (self.clock)();
+        let (outcome, failure) = match result {
+            Some(Ok(value)) => {
+                let value = Rc::new(value);
+                let garbage = {
+                    let mut st = self.state.borrow_mut();
+                    st.remove_flight(var, load);
+                    let mut garbage = Vec::new();
+                    if st.core.loaded_for(var, load, now, ttl.get()) {
+                        garbage = st.take_evicted();
+                        if let Some(slot) = st.slot(var) {
+                            garbage.extend(slot.value.replace(Rc::clone(&value)));
+                        }
+                    }
+                    garbage
+                };
+                drop(garbage);
+                (Outcome::Value(value), None)
+            }
+            Some(Err(e)) => self.failed(var, load, &flight, now, Error::Load(Rc::new(e)), false),
+            None => {
+                guard.controller.abort();
+                self.failed(var, load, &flight, now, Error::Timeout, true)
+            }
+        };
+        flight.settle(outcome.clone());
+        if let Some(e) = failure {
+            self.report(key, &e, background);
+        }
+        outcome
+    }
+
+    /// Records a failed load in the core: its waiters get the stale value or the error.
+    fn failed(
+        &self,
+        var: VarId,
+        load: LoadId,
+        flight: &Flight<T, E>,
+        now: f64,
+        error: Error<E>,
+        timed_out: bool,
+    ) -> (Outcome<T, E>, Option<Error<E>>) {
+        let waiters = flight.waiters.get();
+        let mut st = self.state.borrow_mut();
+        st.remove_flight(var, load);
+        let stale = match st.core.failed(var, load, now, waiters, timed_out) {
+            FailDecision::ServeStale => st.stored(var),
+            FailDecision::Reject => None,
+        };
+        let outcome = match stale {
+            Some(v) => Outcome::Value(v),
+            None => Outcome::Failed(error.clone()),
+        };
+        (outcome, Some(error))
+    }
+
+    fn report(&self, key: &K, error: &Error<E>, background: bool) {
+        if let Some(hook) = &self.on_error {
+            hook(key, error, background);
+        }
+    }
+
+    /// Waits for a load another caller runs, bounded by a timer this caller owns.
+    async fn wait(&self, flight: &Rc<Flight<T, E>>) -> Outcome<T, E> {
+        let mut waiter = WaitGuard {
+            flight: Rc::clone(flight),
+            counted: true,
+        };
+        if flight.resolve.is_none() {
+            // A placeholder for a missing flight, or a promise that never got its resolver.
+            waiter.leave();
+            return Outcome::Abandoned;
+        }
+        let now = (self.clock)();
+        let timeout = self.opts.timeout();
+        let bound = if timeout <= MAX_TIMER_MS {
+            timeout
+        } else {
+            JOIN_BOUND_MS
+        };
+        let deadline = (flight.started + bound).max(now) + JOIN_GRACE_MS;
+        let mut timer = Timer::new(deadline - now).ok();
+        let mut settled = JsFuture::from(flight.promise.clone());
+        let finished = poll_fn(|cx| {
+            if Pin::new(&mut settled).poll(cx).is_ready() {
+                return Poll::Ready(true);
+            }
+            if let Some(t) = timer.as_mut() {
+                if Pin::new(t).poll(cx).is_ready() {
+                    return Poll::Ready(false);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        waiter.leave();
+        if finished {
+            flight.outcome()
+        } else {
+            Outcome::Abandoned
+        }
+    }
+}
+
+impl<T, E> Flight<T, E> {
+    fn settled_abandoned() -> Rc<Self> {
+        Rc::new(Flight {
+            promise: Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED),
+            resolve: None,
+            outcome: RefCell::new(Some(Outcome::Abandoned)),
+            waiters: Cell::new(0),
+            started: f64::NEG_INFINITY,
+        })
+    }
+}
+
+/// Keeps a joiner counted among a load's waiters until it stops waiting (also when dropped).
+struct WaitGuard<T, E> {
+    flight: Rc<Flight<T, E>>,
+    counted: bool,
+}
+
+impl<T, E> WaitGuard<T, E> {
+    fn leave(&mut self) {
+        if self.counted {
+            self.counted = false;
+            let w = &self.flight.waiters;
+            w.set(w.get().saturating_sub(1));
+        }
+    }
+}
+
+impl<T, E> Drop for WaitGuard<T, E> {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}
+
+/// If a started load is dropped before it ends (a `wait_until` that drops the future it was
+/// handed, polled or not), the load is aborted and forgotten (as if never started) and its
+/// waiters ask the core again.
+struct LeadGuard<K, T, E> {
+    shared: Rc<Shared<K, T, E>>,
+    var: VarId,
+    load: LoadId,
+    flight: Rc<Flight<T, E>>,
+    controller: AbortController,
+    done: bool,
+}
+
+impl<K, T, E> Drop for LeadGuard<K, T, E> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.controller.abort();
+        if let Ok(mut st) = self.shared.state.try_borrow_mut() {
+            st.core.cancel(self.var, self.load);
+            if let Some(slot) = st
+                .slots
+                .get_mut(usize::try_from(self.var).unwrap_or(usize::MAX))
+            {
+                slot.flights.retain(|(l, _)| *l != self.load);
+            }
+            if let Some(pos) = st.polling.iter().rposition(|&v| v == self.var) {
+                st.polling.remove(pos);
+            }
+        }
+        self.flight.settle(Outcome::Abandoned);
+    }
+}

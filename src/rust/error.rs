@@ -1,0 +1,104 @@
+//! The error of a `get()`.
+
+use std::fmt;
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+/// Why a `get()` did not produce a value.
+///
+/// `E` is the loader's own error type. Every caller that waited on the same load receives a
+/// clone of the same error ([`Error::Load`] shares it through an [`Rc`]); errors are never
+/// cached: the next `get()` loads again.
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The loader returned this error.
+    Load(Rc<E>),
+    /// The load ran past the `timeout` option: its `signal` was aborted and a late value is
+    /// discarded.
+    Timeout,
+    /// A `get()` of a key made while that key's own loader was running synchronously (the loader
+    /// asked for its own value, directly or through another key's loader): refused instead of
+    /// waiting for itself forever.
+    Reentrant,
+    /// The clock returned a time that is not a finite number; nothing was decided.
+    Clock,
+    /// The JS runtime refused to set a load up (a timer or an `AbortController`; workerd refuses
+    /// both outside a request): the load never started and left no trace. Call `get()` while
+    /// handling a request.
+    Runtime(JsValue),
+    /// The cache already holds 2^32 keys: no new key can be added.
+    Full,
+    /// The cache's bookkeeping disagreed with its core (a bug in this crate): reported instead
+    /// of panicking, nothing was cached.
+    Inconsistent,
+}
+
+impl<E> Error<E> {
+    /// Whether this is [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout)
+    }
+
+    /// The loader's error, if the loader failed.
+    pub fn load_error(&self) -> Option<&E> {
+        match self {
+            Error::Load(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl<E> Clone for Error<E> {
+    fn clone(&self) -> Self {
+        match self {
+            Error::Load(e) => Error::Load(Rc::clone(e)),
+            Error::Timeout => Error::Timeout,
+            Error::Reentrant => Error::Reentrant,
+            Error::Clock => Error::Clock,
+            Error::Runtime(v) => Error::Runtime(v.clone()),
+            Error::Full => Error::Full,
+            Error::Inconsistent => Error::Inconsistent,
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Load(e) => f.debug_tuple("Load").field(e).finish(),
+            Error::Timeout => f.write_str("Timeout"),
+            Error::Reentrant => f.write_str("Reentrant"),
+            Error::Clock => f.write_str("Clock"),
+            Error::Runtime(v) => f.debug_tuple("Runtime").field(v).finish(),
+            Error::Full => f.write_str("Full"),
+            Error::Inconsistent => f.write_str("Inconsistent"),
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Load(e) => write!(f, "the loader failed: {e}"),
+            Error::Timeout => f.write_str("the load timed out"),
+            Error::Reentrant => f.write_str("a loader asked for its own key's value"),
+            Error::Clock => f.write_str("the clock returned a non-finite time"),
+            Error::Runtime(v) => write!(
+                f,
+                "a load could not be started ({v:?}); on Workers, call get() while handling a request"
+            ),
+            Error::Full => f.write_str("the cache cannot hold more keys"),
+            Error::Inconsistent => f.write_str("internal inconsistency (a bug); nothing cached"),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Load(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,660 @@
+//! wasm-bindgen-test tests of the Rust face (`CachedVar`, `MemoryCache`; feature `rust-wasm`):
+//! real JS promises and timers, run as wasm in Node and in headless Chromium
+//! (`tests/run-all.mjs`). Loaders are driven by hand-made gates (a JS promise the test resolves)
+//! so that concurrency is exact; freshness windows use an injected clock; timeouts use real
+//! (short) timers.
+#![cfg(target_arch = "wasm32")]
+// Tests may panic, unwrap and index (clippy.toml), but clippy does not count #[wasm_bindgen_test]
+// fns as tests.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use js_sys::{Function, Promise};
+use simple_memory_cache::{Builder, CachedVar, Error, MemoryCache, State};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+}
+
+async fn sleep(ms: f64) {
+    let p = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, ms);
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Lets every queued promise reaction and task run.
+async fn settle() {
+    sleep(0.0).await;
+}
+
+/// A promise the test opens by hand: loaders wait on it.
+#[derive(Clone)]
+struct Gate {
+    promise: Promise,
+    resolve: Rc<RefCell<Option<Function>>>,
+}
+
+impl Gate {
+    fn new() -> Gate {
+        let resolve = Rc::new(RefCell::new(None));
+        let r = Rc::clone(&resolve);
+        let promise = Promise::new(&mut |res, _| *r.borrow_mut() = Some(res));
+        Gate { promise, resolve }
+    }
+    fn open(&self) {
+        if let Some(f) = self.resolve.borrow().as_ref() {
+            f.call0(&JsValue::UNDEFINED).unwrap();
+        }
+    }
+    async fn wait(self) {
+        let _ = JsFuture::from(self.promise).await;
+    }
+}
+
+type Fut<O> = Pin<Box<dyn Future<Output = O>>>;
+type Got<T> = Result<Rc<T>, Error<String>>;
+
+/// `var.get()` as a boxed future.
+fn get_of<T: 'static>(var: &CachedVar<T, String>) -> Fut<Got<T>> {
+    let v = var.clone();
+    Box::pin(async move { v.get().await })
+}
+
+/// `cache.get(key)` as a boxed future.
+fn get_key<K: Ord + Clone + 'static, T: 'static>(
+    cache: &MemoryCache<K, T, String>,
+    key: K,
+) -> Fut<Got<T>> {
+    let c = cache.clone();
+    Box::pin(async move { c.get(&key).await })
+}
+
+async fn join_all<O>(mut futs: Vec<Fut<O>>) -> Vec<O> {
+    let mut out: Vec<Option<O>> = futs.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futs.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *o = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().map(Option::unwrap).collect()
+}
+
+/// Polls `f` once (it starts, e.g. becomes a load's leader) and returns it.
+async fn start<O>(mut f: Fut<O>) -> Fut<O> {
+    poll_fn(|cx| {
+        assert!(f.as_mut().poll(cx).is_pending(), "finished at once");
+        Poll::Ready(())
+    })
+    .await;
+    f
+}
+
+/// A `wait_until` that keeps the first task it is handed in `kept` (the test polls or drops it)
+/// and spawns any later one.
+fn keep_first(kept: &Rc<RefCell<Vec<Fut<()>>>>) -> impl Fn(Fut<()>) + 'static {
+    let kept = Rc::clone(kept);
+    let first = Cell::new(true);
+    move |f| {
+        if first.replace(false) {
+            kept.borrow_mut().push(f);
+        } else {
+            wasm_bindgen_futures::spawn_local(f);
+        }
+    }
+}
+
+/// A clock the test moves.
+fn clock() -> (Rc<Cell<f64>>, impl Fn() -> f64 + 'static) {
+    let now = Rc::new(Cell::new(1_000.0));
+    let n = Rc::clone(&now);
+    (now, move || n.get())
+}
+
+/// A var whose loader counts its calls, waits for `gate` (if any), then returns the count.
+fn counting_var(
+    builder: Builder<(), u32, String>,
+    gate: Option<Gate>,
+) -> (CachedVar<u32, String>, Rc<Cell<u32>>) {
+    let calls = Rc::new(Cell::new(0));
+    let c = Rc::clone(&calls);
+    let var = builder
+        .build_var(move |_ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            let gate = gate.clone();
+            async move {
+                if let Some(g) = gate {
+                    g.wait().await;
+                }
+                Ok(n)
+            }
+        })
+        .expect("valid options");
+    (var, calls)
+}
+
+#[wasm_bindgen_test]
+async fn cold_burst_of_20_shares_one_load_and_one_value() {
+    let gate = Gate::new();
+    let (var, calls) = counting_var(Builder::new(), Some(gate.clone()));
+    let futs: Vec<Fut<Got<u32>>> = (0..20).map(|_| get_of(&var)).collect();
+    let burst = start(Box::pin(join_all(futs))).await;
+    assert_eq!(var.state(), State::Loading);
+    gate.open();
+    let r = burst.await;
+    let first = r[0].clone().unwrap();
+    assert_eq!(*first, 1);
+    assert!(r.iter().all(|x| Rc::ptr_eq(x.as_ref().unwrap(), &first)));
+    assert_eq!(calls.get(), 1);
+    let s = var.stats();
+    assert_eq!((s.loads, s.misses, s.coalesced, s.hits), (1, 20, 19, 0));
+    // Warm: a hit, no load.
+    assert_eq!(*var.get().await.unwrap(), 1);
+    assert_eq!((var.stats().hits, calls.get()), (1, 1));
+    assert_eq!(var.state(), State::Fresh);
+}
+
+#[wasm_bindgen_test]
+async fn errors_reach_every_waiter_and_are_never_cached() {
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = Rc::clone(&seen);
+    let var: CachedVar<u32, String> = Builder::new()
+        .on_error(move |_k: &(), e: &Error<String>, bg| s.borrow_mut().push((e.to_string(), bg)))
+        .build_var(move |_ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            async move {
+                settle().await;
+                if n == 1 {
+                    Err("origin down".to_string())
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .unwrap();
+    let r: Vec<Got<_>> = join_all((0..3).map(|_| get_of(&var)).collect()).await;
+    let errs: Vec<Error<String>> = r.into_iter().map(Result::unwrap_err).collect();
+    let Error::Load(first) = &errs[0] else {
+        panic!("{:?}", errs[0])
+    };
+    for e in &errs {
+        let Error::Load(e) = e else { panic!("{e:?}") };
+        assert!(Rc::ptr_eq(e, first), "the very same error");
+    }
+    assert_eq!(**first, "origin down");
+    assert_eq!(var.state(), State::Empty);
+    assert_eq!(*var.get().await.unwrap(), 2);
+    assert_eq!(calls.get(), 2);
+    assert_eq!(
+        *seen.borrow(),
+        vec![("the loader failed: origin down".to_string(), false)]
+    );
+    assert_eq!(var.stats().errors, 1);
+}
+
+#[wasm_bindgen_test]
+async fn ttl_with_an_injected_clock_and_a_per_value_ttl() {
+    let (now, clk) = clock();
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let var: CachedVar<u32, String> = Builder::new()
+        .ttl(Duration::from_millis(100))
+        .clock(clk)
+        .build_var(move |ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            // The third value sets its own lifetime: 0 = for its own callers only.
+            if n == 3 {
+                ctx.set_ttl(Duration::ZERO);
+            }
+            async move { Ok(n) }
+        })
+        .unwrap();
+    assert_eq!(*var.get().await.unwrap(), 1);
+    now.set(1_099.0);
+    assert_eq!(*var.get().await.unwrap(), 1);
+    now.set(1_100.0);
+    assert_eq!(var.state(), State::Stale);
+    assert_eq!(*var.get().await.unwrap(), 2);
+    now.set(1_300.0);
+    assert_eq!(*var.get().await.unwrap(), 3);
+    assert_eq!(
+        *var.get().await.unwrap(),
+        4,
+        "ttl 0: the next get() loads again"
+    );
+    assert_eq!(*var.get().await.unwrap(), 4);
+}
+
+#[wasm_bindgen_test]
+async fn stale_while_revalidate_serves_at_once_and_reloads_once_in_the_background() {
+    let (now, clk) = clock();
+    let (var, calls) = counting_var(
+        Builder::new()
+            .ttl(Duration::from_millis(100))
+            .stale_while_revalidate(Duration::from_millis(1_000))
+            .clock(clk),
+        None,
+    );
+    assert_eq!(*var.get().await.unwrap(), 1);
+    now.set(1_150.0);
+    let background = Rc::new(RefCell::new(Vec::new()));
+    let b = Rc::clone(&background);
+    let v = var
+        .get_with_wait_until(move |f| b.borrow_mut().push(f))
+        .await
+        .unwrap();
+    assert_eq!(*v, 1, "the stale value, at once");
+    assert_eq!(
+        background.borrow().len(),
+        1,
+        "one background reload handed over"
+    );
+    assert_eq!(
+        *var.get().await.unwrap(),
+        1,
+        "still stale; no second reload"
+    );
+    assert_eq!(calls.get(), 2);
+    let f = background.borrow_mut().pop().unwrap();
+    f.await;
+    assert_eq!(var.state(), State::Fresh);
+    assert_eq!(*var.get().await.unwrap(), 2);
+    assert_eq!(calls.get(), 2);
+    assert_eq!(var.stats().stale_served, 2);
+}
+
+#[wasm_bindgen_test]
+async fn stale_if_error_serves_the_old_value_within_its_window_only() {
+    let (now, clk) = clock();
+    let fail = Rc::new(Cell::new(false));
+    let f = Rc::clone(&fail);
+    let var: CachedVar<&'static str, String> = Builder::new()
+        .ttl(Duration::from_millis(100))
+        .stale_if_error(Duration::from_millis(500))
+        .retry_interval(Duration::ZERO)
+        .clock(clk)
+        .build_var(move |_ctx| {
+            let fail = f.get();
+            async move {
+                if fail {
+                    Err("down".to_string())
+                } else {
+                    Ok("v1")
+                }
+            }
+        })
+        .unwrap();
+    assert_eq!(*var.get().await.unwrap(), "v1");
+    fail.set(true);
+    now.set(1_300.0);
+    assert_eq!(*var.get().await.unwrap(), "v1", "stale within staleIfError");
+    now.set(1_700.0);
+    let e = var.get().await.unwrap_err();
+    assert_eq!(e.load_error().map(String::as_str), Some("down"));
+}
+
+#[wasm_bindgen_test]
+async fn timeout_aborts_the_signal_fails_every_waiter_and_discards_the_late_value() {
+    let gate = Gate::new();
+    let signals = Rc::new(RefCell::new(Vec::new()));
+    let s = Rc::clone(&signals);
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let g = gate.clone();
+    let var: CachedVar<u32, String> = Builder::new()
+        .timeout(Duration::from_millis(30))
+        .build_var(move |ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            s.borrow_mut().push(ctx.signal().clone());
+            let g = g.clone();
+            async move {
+                if n == 1 {
+                    g.wait().await;
+                }
+                Ok(n)
+            }
+        })
+        .unwrap();
+    let r: Vec<Got<_>> = join_all((0..2).map(|_| get_of(&var)).collect()).await;
+    assert!(
+        r.iter().all(|x| x.as_ref().unwrap_err().is_timeout()),
+        "{r:?}"
+    );
+    assert!(signals.borrow()[0].aborted());
+    let s = var.stats();
+    assert_eq!((s.timeouts, s.errors, s.loads), (1, 1, 1));
+    gate.open();
+    settle().await;
+    assert_eq!(var.state(), State::Empty, "the late value is discarded");
+    assert_eq!(*var.get().await.unwrap(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn invalidate_a_running_load_never_stores_and_cooldown_skips() {
+    let (now, clk) = clock();
+    let gate = Gate::new();
+    let (var, calls) = counting_var(
+        Builder::new()
+            .cooldown(Duration::from_millis(50))
+            .clock(clk),
+        Some(gate.clone()),
+    );
+    let first = start(get_of(&var)).await;
+    now.set(2_000.0);
+    assert!(var.invalidate());
+    assert!(!var.invalidate(), "within cooldown");
+    assert_eq!(var.stats().cooldown_skips, 1);
+    gate.open();
+    assert_eq!(*first.await.unwrap(), 1, "its own caller gets it");
+    assert_eq!(var.state(), State::Empty, "but it is not stored");
+    assert_eq!(*var.get().await.unwrap(), 2);
+    assert_eq!(calls.get(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn set_stores_and_beats_a_running_load_and_previous_sees_the_old_value() {
+    let gate = Gate::new();
+    let previous = Rc::new(RefCell::new(Vec::new()));
+    let p = Rc::clone(&previous);
+    let g = gate.clone();
+    let var: CachedVar<u32, String> = Builder::new()
+        .build_var(move |ctx| {
+            p.borrow_mut().push(ctx.previous().map(|v| **v));
+            let g = g.clone();
+            async move {
+                g.wait().await;
+                Ok(7)
+            }
+        })
+        .unwrap();
+    let first = start(get_of(&var)).await;
+    var.set(42).unwrap();
+    assert_eq!(*var.get().await.unwrap(), 42, "a hit, no wait");
+    gate.open();
+    assert_eq!(*first.await.unwrap(), 7);
+    assert_eq!(
+        var.peek().map(|v| *v),
+        Some(42),
+        "the older load did not overwrite"
+    );
+    assert!(var.invalidate());
+    assert_eq!(var.peek(), None);
+    assert_eq!(*var.get().await.unwrap(), 7);
+    assert_eq!(*previous.borrow(), vec![None, Some(42)]);
+}
+
+#[wasm_bindgen_test]
+async fn a_loader_asking_for_its_own_key_is_refused_not_deadlocked() {
+    let me: Rc<RefCell<Option<MemoryCache<u32, u32, String>>>> = Rc::new(RefCell::new(None));
+    let m = Rc::clone(&me);
+    let cache: MemoryCache<u32, u32, String> = Builder::new()
+        .build(move |k, _ctx| {
+            let cache = m.borrow().clone().unwrap();
+            async move {
+                if k == 1 {
+                    // Another key: fine.
+                    let two = cache.get(&2).await.map_err(|e| e.to_string())?;
+                    // Its own key: refused.
+                    let own = cache.get(&1).await;
+                    assert!(matches!(own, Err(Error::Reentrant)), "{own:?}");
+                    Ok(*two + 1)
+                } else {
+                    Ok(k * 10)
+                }
+            }
+        })
+        .unwrap();
+    *me.borrow_mut() = Some(cache.clone());
+    assert_eq!(*cache.get(&1).await.unwrap(), 21);
+    assert_eq!(
+        cache.stats(&1).misses,
+        2,
+        "the refused get() counts as a miss"
+    );
+    *me.borrow_mut() = None; // break the cycle
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_caller_does_not_cancel_the_shared_load() {
+    let gate = Gate::new();
+    let signals = Rc::new(RefCell::new(Vec::new()));
+    let s = Rc::clone(&signals);
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let g = gate.clone();
+    let var: CachedVar<u32, String> = Builder::new()
+        .build_var(move |ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            s.borrow_mut().push(ctx.signal().clone());
+            let g = g.clone();
+            async move {
+                g.wait().await;
+                Ok(n)
+            }
+        })
+        .unwrap();
+    let first = start(get_of(&var)).await;
+    let joiner = start(get_of(&var)).await;
+    assert_eq!(var.stats().coalesced, 1);
+    drop(first);
+    settle().await;
+    assert!(!signals.borrow()[0].aborted(), "the load goes on");
+    gate.open();
+    assert_eq!(
+        *joiner.await.unwrap(),
+        1,
+        "the joiner gets the first load's value"
+    );
+    assert_eq!((calls.get(), var.stats().loads), (1, 1));
+    assert_eq!(var.peek().map(|v| *v), Some(1));
+}
+
+#[wasm_bindgen_test]
+async fn a_load_task_dropped_by_wait_until_hands_the_load_to_its_callers() {
+    let gate = Gate::new();
+    let signals = Rc::new(RefCell::new(Vec::new()));
+    let s = Rc::clone(&signals);
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let g = gate.clone();
+    let var: CachedVar<u32, String> = Builder::new()
+        .build_var(move |ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            s.borrow_mut().push(ctx.signal().clone());
+            let g = g.clone();
+            async move {
+                if n == 1 {
+                    g.wait().await;
+                }
+                Ok(n)
+            }
+        })
+        .unwrap();
+    // The first caller's wait_until keeps the load's task, polls it once, then drops it.
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    let handed = kept.borrow_mut().pop().unwrap();
+    let task = start(handed).await;
+    let joiner = start(get_of(&var)).await;
+    drop(task);
+    assert!(
+        signals.borrow()[0].aborted(),
+        "the abandoned load is aborted"
+    );
+    let r: Vec<Got<u32>> = join_all(vec![first, joiner]).await;
+    // Both asked again: one ran load 2 (in a spawn_local task), the other joined it.
+    assert_eq!(
+        r.iter().map(|x| **x.as_ref().unwrap()).collect::<Vec<_>>(),
+        [2, 2]
+    );
+    assert_eq!(var.stats().loads, 1, "the abandoned load is forgotten");
+    gate.open();
+}
+
+#[wasm_bindgen_test]
+async fn a_load_task_dropped_unpolled_is_abandoned_not_stranded() {
+    let (var, calls) = counting_var(Builder::new(), None);
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    assert_eq!(var.state(), State::Loading);
+    // The task is dropped without ever being polled: its loader's future never ran.
+    drop(kept.borrow_mut().pop());
+    assert_eq!(var.state(), State::Empty, "the load is forgotten at once");
+    let t0 = js_sys::Date::now();
+    assert_eq!(*first.await.unwrap(), 2, "its caller ran a load of its own");
+    assert!(
+        js_sys::Date::now() - t0 < 1_000.0,
+        "without waiting for a bound"
+    );
+    assert_eq!((calls.get(), var.stats().loads), (2, 1));
+}
+
+#[wasm_bindgen_test]
+async fn a_load_whose_task_vanishes_without_drop_is_taken_over_after_the_bound() {
+    // On workerd a load whose request ended may never be polled again (nor dropped).
+    let gate = Gate::new();
+    let g = gate.clone();
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    let var: CachedVar<u32, String> = Builder::new()
+        .timeout(Duration::from_millis(40))
+        .build_var(move |_ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            let g = g.clone();
+            async move {
+                if n == 1 {
+                    g.wait().await;
+                }
+                Ok(n)
+            }
+        })
+        .unwrap();
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    // The load's task runs once, then is forgotten: its timeout timer fires into nothing.
+    let handed = kept.borrow_mut().pop().unwrap();
+    let task = start(handed).await;
+    std::mem::forget(task);
+    let t0 = js_sys::Date::now();
+    let r: Vec<Got<u32>> = join_all(vec![first, get_of(&var)]).await;
+    let waited = js_sys::Date::now() - t0;
+    // Both gave up after the 40 ms bound + 50 ms grace and were served by a second load.
+    assert_eq!(
+        r.iter().map(|x| **x.as_ref().unwrap()).collect::<Vec<_>>(),
+        [2, 2]
+    );
+    assert!(waited >= 85.0, "waited {waited} ms");
+    assert_eq!((calls.get(), var.stats().loads), (2, 2));
+}
+
+#[wasm_bindgen_test]
+async fn keyed_loads_are_independent_and_max_entries_evicts_the_least_recently_used() {
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let c = Rc::clone(&calls);
+    let cache: MemoryCache<String, String, String> = Builder::new()
+        .max_entries(2)
+        .build(move |k: String, _ctx| {
+            c.borrow_mut().push(k.clone());
+            async move {
+                settle().await;
+                Ok(k.to_uppercase())
+            }
+        })
+        .unwrap();
+    let keys = ["a", "b", "a"].map(String::from);
+    let r: Vec<Got<_>> = join_all(keys.iter().map(|k| get_key(&cache, k.clone())).collect()).await;
+    assert_eq!(
+        r.iter()
+            .map(|x| x.as_deref().unwrap().clone())
+            .collect::<Vec<_>>(),
+        ["A", "B", "A"]
+    );
+    assert_eq!(*calls.borrow(), ["a", "b"]);
+    cache.get(&"a".to_string()).await.unwrap(); // a most recent
+    cache.get(&"c".to_string()).await.unwrap(); // evicts b
+    assert!(cache.peek(&"b".to_string()).is_none());
+    assert!(cache.peek(&"a".to_string()).is_some());
+    assert_eq!(cache.state(&"b".to_string()), State::Empty);
+    cache.get(&"b".to_string()).await.unwrap();
+    assert_eq!(*calls.borrow(), ["a", "b", "c", "b"]);
+    assert_eq!(cache.stats(&"zzz".to_string()).misses, 0);
+}
+
+#[wasm_bindgen_test]
+fn invalid_options_are_refused_with_the_core_error() {
+    let e = Builder::<(), u32, String>::new()
+        .timeout(Duration::ZERO)
+        .build_var(|_ctx| async { Ok(1) })
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), 4 * 16 + 2);
+    let e = Builder::<u32, u32, String>::new()
+        .max_entries(0)
+        .build(|_k, _ctx| async { Ok(1) })
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), 6 * 16 + 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_clock_that_fails_decides_nothing() {
+    let (now, clk) = clock();
+    let (var, calls) = counting_var(Builder::new().clock(clk), None);
+    now.set(f64::NAN);
+    assert!(matches!(var.get().await, Err(Error::Clock)));
+    assert!(matches!(var.set(1), Err(Error::Clock)));
+    assert_eq!((calls.get(), var.stats().misses), (0, 1));
+    now.set(5.0);
+    assert_eq!(*var.get().await.unwrap(), 1);
+}
