@@ -45,9 +45,9 @@ function runtimeLoad(size) {
 /**
  * `node`: run.mjs results from Node; `others`: those of the other runtimes (Deno, Bun, workerd),
  * for the warm-hit budgets judged in every runtime; `startup`: the startup() result for node;
- * `size`: size(); `workerdStartup`: workerdStartup().
+ * `otherStartups`: those of Deno and Bun; `size`: size(); `workerdStartup`: workerdStartup().
  */
-export function budgets({ node, others = [], startup, size, workerdStartup }) {
+export function budgets({ node, others = [], startup, otherStartups = [], size, workerdStartup }) {
   const warm = variant(node, "warm-await");
   const warmTtl = variant(node, "warm-await-ttl");
   const peek = variant(node, "peek");
@@ -103,6 +103,19 @@ export function budgets({ node, others = [], startup, size, workerdStartup }) {
       (v) => v <= lruCold.beyondEmpty,
       (v) => `${v.toFixed(1)} ms`,
       `lru-cache adds ${lruCold.beyondEmpty.toFixed(1)} ms; spawn → first response, median of ${workerdStartup.rounds} paired rounds`,
+    ]);
+  }
+  // Deno and Bun: import + first var no dearer than lru-cache's import + construction (issue 13).
+  for (const st of otherStartups) {
+    const ourImport = st.programs.find((p) => p.ours);
+    const lruImport = st.programs.find((p) => p.name === "lru-cache");
+    if (ourImport === undefined || lruImport === undefined) continue;
+    list.push([
+      `${st.runtime}: import + first var ≤ lru-cache's import + construction`,
+      ourImport.beyondEmptyModule,
+      (v) => v <= lruImport.beyondEmptyModule,
+      (v) => `${v.toFixed(1)} ms`,
+      `lru-cache: ${lruImport.beyondEmptyModule.toFixed(1)} ms; beyond importing an empty ES module, median of ${st.runs} paired rounds`,
     ]);
   }
   // Warm hits, judged in every runtime too (issue 13).

@@ -40,7 +40,7 @@ md.push(`${new Date().toISOString()} · ${runs.map(label).join(" · ")}`);
 md.push(`Timers: ${runs.map((r) => `${r.runtime}: ${r.timer}`).join("; ")}.`);
 
 md.push(`## Budgets (${label(node)}${node.version.startsWith("20.") ? "" : " — NOT Node 20, budgets are set for Node 20"})`);
-const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), size, workerdStartup });
+const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup });
 md.push(table(["budget", "measured", "", "note"], judged.map((b) => [b.budget, b.figure, quick ? "not judged (quick)" : b.pass ? "PASS" : "**MISS**", b.note]), "lrll"));
 
 md.push("## Throughput (ns per op: median over rounds; × memo: median over rounds of the ratio to the hand-written memo in the same round)");
