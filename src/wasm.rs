@@ -151,16 +151,16 @@ impl Machine {
         self.cache.delete(var);
     }
 
-    /// The next var that may be forgotten (idle: evicted or deleted, nothing held, no load
-    /// running), or `-1`. Forget it with `forget(var, now)` at its own clock's reading.
+    /// The next var that may be forgotten (idle: nothing held, no load running; in a bounded
+    /// cache, or deleted), or `-1`. Forget it with `forget(var)`.
     pub fn next_forgettable(&mut self) -> f64 {
         self.cache.next_forgettable().map_or(-1.0, f64::from)
     }
 
-    /// Forgets `var` unless its cooldown window has not ended at `now` (then `false`: stop the
-    /// pass). Its index goes to the next `add_var` (its counters stay readable until then).
-    pub fn forget(&mut self, var: u32, now: f64) -> bool {
-        self.cache.forget(var, now)
+    /// Forgets `var`, the one `next_forgettable` named: its index goes to the next `add_var`
+    /// (its counters stay readable until then).
+    pub fn forget(&mut self, var: u32) -> bool {
+        self.cache.forget(var)
     }
 
     /// Whether `var` holds a value: stored, or kept as the stale-if-error answer after an

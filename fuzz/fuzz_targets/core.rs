@@ -413,7 +413,7 @@ impl Run {
                 assert_ne!(x.state(now), State::Loading, "delete() left a load to join");
                 // The model cannot follow a forgotten name: it is dropped, as after an eviction.
                 self.slots[v].model = None;
-                for f in self.cache.take_forgotten(now) {
+                for f in self.cache.take_forgotten() {
                     let x = self.cache.var(f).expect("a forgotten slot stays readable");
                     assert!(!x.holds() && x.idle(), "forgot var {f}, which is not idle");
                 }

@@ -157,6 +157,8 @@ export class CachedVar {
   // still hold it; `#carried`: its counters from the slots it left (kept for such a var only).
   #handedOut = false;
   #carried = null;
+  // How many times its name was forgotten (tests tell a var's windows apart by it).
+  #detachments = 0;
 
   constructor(name, options) {
     checkName(name);
@@ -279,6 +281,11 @@ export class CachedVar {
     if (this.#storage !== null) {
       const v = this.#storage.get(this.name);
       if (v !== NO_VALUE_STORED) {
+        // (A var whose name was forgotten takes a slot again to count the hit.)
+        if (this.#id < 0) {
+          ensureStack();
+          this.#attached();
+        }
         this.#counts.hits[this.#id]++;
         return this.#serve(v, signal);
       }
@@ -909,15 +916,6 @@ export class CachedVar {
     return this.#hit !== null;
   }
 
-  /** @internal A reading of this var's clock, NaN if it fails (MemoryCache forgets names by it). */
-  _clockReading() {
-    try {
-      return this.#now();
-    } catch {
-      return NaN;
-    }
-  }
-
   /** @internal Whether the core holds a value for this var, stored or fallback (for tests). */
   _holds() {
     if (this.#id < 0) return false;
@@ -928,6 +926,11 @@ export class CachedVar {
   /** @internal This var's slot in its machine (-1: detached). */
   get _id() {
     return this.#id;
+  }
+
+  /** @internal How many times its cache forgot its name (for tests). */
+  get _detachments() {
+    return this.#detachments;
   }
 
   /** @internal memoryCachedVar() handed this var to a user. */
@@ -949,6 +952,7 @@ export class CachedVar {
     this.#counts.hits[this.#id] = 0;
     this.#fastJoins = 0;
     this.#id = -1;
+    this.#detachments++;
     this.#joinable = null;
     // (#forced stays: a var invalidated, then forgotten, still skips the shared tier next.)
     this.#dropped = undefined;

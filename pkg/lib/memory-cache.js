@@ -4,8 +4,10 @@
 // only on first use).
 //
 // Memory is bounded by the names, not just the values: the core forgets a name that holds
-// nothing and runs nothing — in a bounded cache once its value was evicted (or its load failed),
-// in any cache once delete()d — and reuses its slot for the next new name. This file then drops
+// nothing and runs nothing — in a bounded cache once its value was evicted, its load failed or it
+// never loaded (a refused get(), a var looked up and left), in any cache once delete()d; a
+// forgotten name starts afresh (its cooldown window ends with it) — and reuses its slot for the
+// next new name. This file then drops
 // the name's var: a var no user holds is garbage; one memoryCachedVar() handed out is kept
 // weakly, so while a user holds it, it stays the one var of its name (it takes a new slot when
 // next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
@@ -119,18 +121,21 @@ export class MemoryCache {
    * name that is not a non-empty string is a rejected TypeError.
    */
   get(name, options) {
-    const v = this.#vars.get(name);
-    if (v !== undefined) return v.get(options);
     try {
+      const v = this.#vars.get(name);
+      if (v !== undefined) return v.get(options);
       return this.#entry("get", name).get(options);
     } catch (error) {
+      if (!(this instanceof MemoryCache)) {
+        return Promise.reject(new TypeError(`MemoryCache get() was called on ${describe(this)}, not on a MemoryCache: call it as cache.get(name), or pass (name) => cache.get(name) where a callback is wanted`));
+      }
       return Promise.reject(error);
     }
   }
 
   /** The value stored for `name`, fresh or stale, or undefined. Never loads; counts nothing. */
   peek(name) {
-    return this.#vars.get(name)?.peek();
+    return this.#var(name)?.peek();
   }
 
   /** Stores `value` for `name` as if loaded now (see CachedVar#set). Returns the cache. */
@@ -142,7 +147,7 @@ export class MemoryCache {
   /** `invalidate()` of `name`'s var: `true` if it took effect (a known name, not in cooldown). */
   invalidate(name) {
     // (A held var of a forgotten name too: its invalidate() starts its cooldown window.)
-    return (this.#vars.get(name) ?? this.#detached?.get(name)?.deref())?.invalidate() ?? false;
+    return this.#var(name)?.invalidate() ?? false;
   }
 
   /**
@@ -153,7 +158,7 @@ export class MemoryCache {
    */
   delete(name) {
     // (A held var of a forgotten name too: it holds nothing, but its next load skips the tier.)
-    const v = this.#vars.get(name) ?? this.#detached?.get(name)?.deref();
+    const v = this.#var(name);
     if (v === undefined) return false;
     const had = v._delete();
     this.#reclaim();
@@ -162,7 +167,13 @@ export class MemoryCache {
 
   /** Whether a value is stored for `name`, fresh or stale. */
   has(name) {
-    return this.#vars.get(name)?._has() ?? false;
+    return this.#var(name)?._has() ?? false;
+  }
+
+  // The var of `name` if the cache has one — attached, or a held var of a forgotten name (whose
+  // custom storage may still hold a value).
+  #var(name) {
+    return this.#vars.get(name) ?? this.#detached?.get(name)?.deref();
   }
 
   /** How many names have a value stored in memory, fresh or stale (O(names)). */
@@ -173,7 +184,7 @@ export class MemoryCache {
     return this.#machine.stored_count();
   }
 
-  /** Counters summed over every var this cache ever had (forgotten names included). */
+  /** Counters summed over every var this cache ever had (forgotten names included). O(names). */
   stats() {
     let total = this.#retired ?? zeroStats();
     for (const v of this.#vars.values()) total = addStats(total, v._slotCounts());
@@ -220,12 +231,10 @@ export class MemoryCache {
     if (this.#machine === null) return;
     // Queued hits name slots: handed over before a slot can change hands.
     this._flushTouches();
-    // A name is forgotten only past its cooldown window, read on its var's clock.
     for (;;) {
       const id = this.#machine.next_forgettable();
-      if (id < 0) break;
+      if (id < 0 || !this.#machine.forget(id)) break;
       const v = this.#byId[id];
-      if (!this.#machine.forget(id, v === undefined ? Infinity : v._clockReading())) break;
       if (v === undefined) continue;
       this.#byId[id] = undefined;
       this.#vars.delete(v.name);

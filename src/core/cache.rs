@@ -8,8 +8,10 @@
 //! Evicted indices are queued for the JS layer to drop their values.
 //!
 //! Memory is bounded by the names, not just the values: in a bounded cache a variable that holds
-//! nothing and runs no load (evicted, or its load failed) is *forgotten*, as is one `delete`d in
-//! any cache once idle. A forgotten index is queued (see [`Cache::take_forgotten`]) and its slot
+//! nothing and runs no load (never loaded, evicted, or its load failed) is *forgotten*, as is one
+//! `delete`d in any cache once idle — whatever its cooldown window (a forgotten name starts
+//! afresh; waiting for windows to end kept every name of the last `cooldown` ms, unbounded under
+//! a stream of names). A forgotten index is queued (see [`Cache::take_forgotten`]) and its slot
 //! reused by a later [`Cache::add`], its load ids continuing above the previous occupant's.
 
 use std::collections::VecDeque;
@@ -69,11 +71,15 @@ impl Cache {
             if let Some(e) = self.entry(id) {
                 let seq = e.var.seq();
                 *e = Entry::new(Var::reborn(opts, seq));
+                // A name that never starts a load (a refused get(), a var looked up and left)
+                // is forgotten too: queued now, checked again when taken.
+                self.settle(id);
                 return Some(id);
             }
         }
         let id = VarId::try_from(self.entries.len()).ok()?;
         self.entries.push(Entry::new(Var::new(opts)));
+        self.settle(id);
         Some(id)
     }
 
@@ -97,8 +103,7 @@ impl Cache {
     }
 
     /// The next queued variable that is still idle (dropping from the queue those that are not),
-    /// to be forgotten with [`Cache::forget`] at its own clock's reading. The queue is in the
-    /// order variables became idle.
+    /// to be forgotten with [`Cache::forget`]. The queue is in the order variables became idle.
     pub fn next_forgettable(&mut self) -> Option<VarId> {
         let bounded = self.bounded();
         while let Some(&id) = self.forgetting.front() {
@@ -112,13 +117,11 @@ impl Cache {
         None
     }
 
-    /// Forgets `id`, the variable [`Cache::next_forgettable`] named, unless its cooldown window
-    /// has not ended at `now` (see [`Var::cooling`]; it then stays first in the queue, and the
-    /// caller should stop until a later pass). Its slot is then free for [`Cache::add`] to reuse
-    /// (until then its counters can still be read); the JS layer drops its object for it and
-    /// answers for the name as for a new one.
-    pub fn forget(&mut self, id: VarId, now: f64) -> bool {
-        if self.forgetting.front() != Some(&id) || self.var(id).is_none_or(|v| v.cooling(now)) {
+    /// Forgets `id`, the variable [`Cache::next_forgettable`] named (`false` for any other): its
+    /// slot is free for [`Cache::add`] to reuse (until then its counters can still be read); the
+    /// JS layer drops its object for it and answers for the name as for a new one.
+    pub fn forget(&mut self, id: VarId) -> bool {
+        if self.forgetting.front() != Some(&id) {
             return false;
         }
         self.forgetting.pop_front();
@@ -126,12 +129,12 @@ impl Cache {
         true
     }
 
-    /// Forgets every queued variable it may at `now` (one clock for all): see
-    /// [`Cache::next_forgettable`] and [`Cache::forget`]. Returns them.
-    pub fn take_forgotten(&mut self, now: f64) -> Vec<VarId> {
+    /// Forgets every queued variable still idle: see [`Cache::next_forgettable`] and
+    /// [`Cache::forget`]. Returns them.
+    pub fn take_forgotten(&mut self) -> Vec<VarId> {
         let mut forgotten = Vec::new();
         while let Some(id) = self.next_forgettable() {
-            if !self.forget(id, now) {
+            if !self.forget(id) {
                 break;
             }
             forgotten.push(id);

@@ -219,17 +219,6 @@ impl Var {
         !self.holds() && self.running == 0
     }
 
-    /// Whether its cooldown window may still skip an `invalidate()` at `now` or later: until
-    /// `now` has passed its end (a time that is not a number, or one before the window's start,
-    /// may yet be followed by a reading inside it). Forgetting it before would lose the window.
-    pub fn cooling(&self, now: f64) -> bool {
-        let cooldown = self.opts.cooldown;
-        cooldown > 0.0
-            && self
-                .cooldown_from
-                .is_some_and(|from| now.is_nan() || now < from + cooldown)
-    }
-
     /// A caller asks for the value at time `now`.
     pub fn get(&mut self, now: f64) -> GetDecision {
         self.answer(now, true, 1)

@@ -321,7 +321,7 @@ fn an_invalidated_value_still_counts_until_evicted() {
     assert_eq!(cache.take_evicted(), vec![a]);
     assert!(!cache.var(a).expect("a").holds());
     assert_eq!(
-        cache.take_forgotten(100.0),
+        cache.take_forgotten(),
         vec![a],
         "evicted and idle: forgotten"
     );
@@ -337,8 +337,8 @@ fn a_bounded_cache_forgets_idle_names_and_reuses_their_slots() {
     assert!(cache.loaded(a, old, 1.0));
     cache.set(b, 2.0);
     assert_eq!(cache.take_evicted(), vec![a]);
-    assert_eq!(cache.take_forgotten(100.0), vec![a]);
-    assert_eq!(cache.take_forgotten(100.0), vec![], "reported once");
+    assert_eq!(cache.take_forgotten(), vec![a]);
+    assert_eq!(cache.take_forgotten(), vec![], "reported once");
     // The slot goes to the next name; its load ids continue above the previous occupant's.
     let c = cache.add(shared(f64::INFINITY)).expect("added");
     assert_eq!(c, a, "slot reused");
@@ -368,14 +368,15 @@ fn a_name_with_a_running_load_is_forgotten_only_once_the_load_ends() {
     };
     cache.set(b, 21.0);
     assert_eq!(cache.take_evicted(), vec![a]);
-    assert_eq!(cache.take_forgotten(100.0), vec![], "its load still runs");
+    assert_eq!(cache.take_forgotten(), vec![], "its load still runs");
     assert_eq!(cache.failed(a, load, 22.0, 1, false), FailDecision::Reject);
-    assert_eq!(cache.take_forgotten(100.0), vec![a]);
+    assert_eq!(cache.take_forgotten(), vec![a]);
 }
 
 #[test]
-fn a_name_is_forgotten_only_after_its_cooldown_window() {
-    // Forgetting it earlier would let an invalidate() the window must skip take effect.
+fn a_name_is_forgotten_whatever_its_cooldown_window() {
+    // Waiting for windows to end kept every name of the last `cooldown` ms: unbounded under a
+    // stream of names. A forgotten name starts afresh.
     let opts =
         Options::new(Mode::Shared, f64::INFINITY, 0.0, 0.0, f64::INFINITY, 50.0).expect("valid");
     let mut cache = Cache::new(1);
@@ -383,13 +384,30 @@ fn a_name_is_forgotten_only_after_its_cooldown_window() {
     cache.set(a, 0.0);
     cache.set(b, 1.0);
     assert_eq!(cache.take_evicted(), vec![a]);
-    assert_eq!(cache.take_forgotten(10.0), vec![], "within [0, 50)");
     assert_eq!(
-        cache.take_forgotten(f64::NAN),
-        vec![],
-        "an unknown time keeps it"
+        cache.take_forgotten(),
+        vec![a],
+        "within its window [0, 50), forgotten all the same"
     );
-    assert_eq!(cache.take_forgotten(50.0), vec![a]);
+}
+
+#[test]
+fn a_name_that_never_loads_is_forgotten_in_a_bounded_cache() {
+    // A refused get() or a var looked up and left: queued when added.
+    let mut cache = Cache::new(1);
+    let a = cache.add(shared(f64::INFINITY)).expect("added");
+    cache.refused(a);
+    let b = cache.add(shared(f64::INFINITY)).expect("added");
+    cache.set(b, 0.0);
+    assert_eq!(cache.take_forgotten(), vec![a]);
+    let mut unbounded = Cache::new(usize::MAX);
+    let c = unbounded.add(shared(f64::INFINITY)).expect("added");
+    unbounded.refused(c);
+    assert_eq!(
+        unbounded.take_forgotten(),
+        vec![],
+        "an unbounded cache forgets only deleted names"
+    );
 }
 
 #[test]
@@ -402,7 +420,7 @@ fn a_queued_name_that_starts_a_load_before_it_is_taken_is_kept() {
     assert_eq!(cache.failed(a, load, 1.0, 1, false), FailDecision::Reject);
     // Queued (idle), but asked again before the JS layer took the queue.
     assert!(matches!(cache.get(a, 2.0), Some(GetDecision::Start(_))));
-    assert_eq!(cache.take_forgotten(100.0), vec![]);
+    assert_eq!(cache.take_forgotten(), vec![]);
 }
 
 #[test]
@@ -414,13 +432,13 @@ fn an_unbounded_cache_forgets_only_deleted_names() {
     };
     assert_eq!(cache.failed(a, load, 1.0, 1, false), FailDecision::Reject);
     assert_eq!(
-        cache.take_forgotten(100.0),
+        cache.take_forgotten(),
         vec![],
         "unbounded: an idle name stays"
     );
     cache.set(b, 2.0);
     cache.delete(b);
-    assert_eq!(cache.take_forgotten(100.0), vec![b]);
+    assert_eq!(cache.take_forgotten(), vec![b]);
     assert_eq!(cache.stored_count(), 0);
 }
 
@@ -436,12 +454,12 @@ fn delete_fences_running_loads_and_forgets_the_name_when_they_end() {
     cache.delete(a);
     assert!(!cache.var(a).expect("a").holds(), "no value, no fallback");
     assert_eq!(cache.state(a, 3.0), State::Empty, "nothing to join");
-    assert_eq!(cache.take_forgotten(100.0), vec![], "its load still runs");
+    assert_eq!(cache.take_forgotten(), vec![], "its load still runs");
     assert!(
         !cache.loaded(a, load, 3.0),
         "a load from before delete() stores nothing"
     );
-    assert_eq!(cache.take_forgotten(100.0), vec![a]);
+    assert_eq!(cache.take_forgotten(), vec![a]);
 }
 
 #[test]
@@ -457,7 +475,7 @@ fn a_deleted_name_that_stores_again_is_kept() {
     };
     assert!(!cache.loaded(a, old, 2.0));
     assert!(cache.loaded(a, new, 2.0));
-    assert_eq!(cache.take_forgotten(100.0), vec![]);
+    assert_eq!(cache.take_forgotten(), vec![]);
     assert_eq!(cache.stored_count(), 1);
 }
 

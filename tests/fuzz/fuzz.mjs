@@ -33,7 +33,7 @@
 // boolean (by var and by name, a held var of a forgotten name included; false for a name the
 // cache does not know); a held var the cache
 // forgot (seen by its internal `_id` < 0, before any call that reattaches it) was idle, held
-// nothing, was past its cooldown window (and, unbounded, was deleted), and reattaches as the
+// nothing, runs nothing (and, unbounded, was deleted), and reattaches as the
 // same object; cache.stats() is the sum of its names' counters, forgotten ones included; a
 // value's freshness follows its load's ctx.ttl (and a tier entry's `l`). Keyed-only names have
 // cooldown 0 and, in the bounded cache, no staleIfError: whether the cache forgot one (there is
@@ -789,8 +789,8 @@ class World {
   }
 
   // Issue 12: a held var whose name its cache forgot is detached (no core slot). Seen before any
-  // call that would reattach it: the cache may forget a name only when it holds nothing, runs
-  // nothing and is past its cooldown window (and, unbounded, was deleted); the var then keeps
+  // call that would reattach it: the cache may forget a name only when it holds nothing and runs
+  // nothing (and, unbounded, was deleted) — whatever its cooldown window; the var then keeps
   // nothing of its old state but its counters.
   #observeAttach(X) {
     if (X.cache === null || X.keyed || !X.attached || X.v._id >= 0) return;
@@ -802,8 +802,6 @@ class World {
     if (m.stored !== null) this.violate(`${why} while it held ${describeValue(m.stored.value)}`);
     if (m.running.length > 0) this.violate(`${why} while load #${m.running[0].seq} was running`);
     if (X.spec.home === "cache" && !X.deleted) this.violate(`${why}, though it was never deleted (an unbounded cache forgets only deleted names)`);
-    const from = m.cooldownFrom;
-    if (from !== null && from <= this.now && this.now < from + X.spec.cooldown) this.violate(`${why} within its cooldown window [${from}, ${from + X.spec.cooldown}) at ${this.now}`);
     m.forgotten();
     X.deleted = false;
   }

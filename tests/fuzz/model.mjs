@@ -246,7 +246,7 @@ export class VarModel {
   }
 
   /**
-   * The cache forgot the name (issue 12: idle, holding nothing, past its cooldown window): a
+   * The cache forgot the name (issue 12: idle, holding nothing; its cooldown window ends): a
    * held var of it keeps working with nothing of its old state but its counters (and, kept by
    * the package, that its next load skips the shared tier after an invalidate()).
    */

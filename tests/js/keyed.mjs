@@ -169,6 +169,43 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.is(await cache.get("del"), "del#2", "one var for the name");
   });
 
+  test(`${ISSUE} #2 names that never load are dropped too (a refused get(), a var looked up and left), whatever the cooldown`, async () => {
+    const { cache } = keyed({ maxEntries: 2, cooldown: 60_000 });
+    await assert.rejects(cache.get("refused", { signal: AbortSignal.abort() }), { name: "AbortError" });
+    const cooling = cache.memoryCachedVar("cooling");
+    assert.is(await cooling.get(), "cooling#1");
+    assert.is(cooling.invalidate(), false, "within the cooldown window of its store");
+    for (let i = 0; i < 10; i++) await cache.get(`other${i}`);
+    assert.is(cache.invalidate("refused"), false, "forgotten: unknown again");
+    assert.is(cooling.peek(), undefined, "evicted");
+    assert.is(cooling.invalidate(), true, "forgotten while in its window: the held var starts afresh");
+    assert.is(await cooling.get(), "cooling#2");
+  });
+
+  test(`${ISSUE} #1 custom storage: a held var of a deleted name still counts its hits; has/peek/get agree`, async () => {
+    const map = new Map();
+    const storage = { get: (n) => (map.has(n) ? map.get(n) : api.NO_VALUE_STORED), set: (n, v) => (v === api.NO_VALUE_STORED ? map.delete(n) : map.set(n, v)) };
+    const cache = new MemoryCache({ onFirstAccess: ({ name }) => `loaded ${name}` });
+    const v = cache.memoryCachedVar("s", { storage });
+    assert.is(await v.get(), "loaded s");
+    assert.is(cache.delete("s"), true);
+    map.set("s", "from elsewhere");
+    for (let i = 0; i < 3; i++) assert.is(await v.get(), "from elsewhere");
+    assert.is(cache.has("s"), true);
+    assert.is(cache.peek("s"), "from elsewhere");
+    const st = v.stats();
+    assert.is(st.hits + st.misses, 4, "every get() is a hit or a miss");
+    assert.is(st.hits, 3);
+  });
+
+  test(`${ISSUE} #1 cache.get passed as a callback (unbound) rejects with a clear TypeError, never throws`, async () => {
+    const { cache } = keyed();
+    const get = cache.get;
+    const p = get("x");
+    assert.ok(p instanceof Promise);
+    await assert.rejects(p, { type: TypeError, message: /MemoryCache get\(\) was called on undefined, not on a MemoryCache/ });
+  });
+
   test(`${ISSUE} #2 a name whose load failed holds nothing in a bounded cache and is dropped; errors are not cached`, async () => {
     let fail = true;
     const cache = new MemoryCache({

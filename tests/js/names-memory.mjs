@@ -28,8 +28,8 @@ async function footprint() {
 
 let passed = 0;
 let failed = 0;
-async function scenario(what, use) {
-  const cache = new MemoryCache({ maxEntries: 1000, onFirstAccess: ({ name }) => ({ name }) });
+async function scenario(what, use, options = {}, size = 1000) {
+  const cache = new MemoryCache({ ...options, maxEntries: 1000, onFirstAccess: ({ name }) => ({ name }) });
   const points = [];
   for (let i = 0; i < NAMES; i++) {
     const value = await use(cache, `user:${i}`);
@@ -37,14 +37,26 @@ async function scenario(what, use) {
     if ((i + 1) % EVERY === 0) points.push(await footprint());
   }
   const growth = points.at(-1) - points[1];
-  const ok = growth <= SLACK && cache.size === 1000;
+  const ok = growth <= SLACK && cache.size === size;
   if (ok) passed++;
   else failed++;
   const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}: ${NAMES.toLocaleString("en")} names through maxEntries 1000 — JS heap + wasm ${points.map(mb).join(" → ")}; growth after the 2nd checkpoint ${mb(growth)} (≤ ${mb(SLACK)}); size ${cache.size}`);
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}: ${NAMES.toLocaleString("en")} names through maxEntries 1000 — JS heap + wasm ${points.map(mb).join(" → ")}; growth after the 2nd checkpoint ${mb(growth)} (≤ ${mb(SLACK)}); size ${cache.size} (want ${size})`);
 }
 
 await scenario("a memoryCachedVar per name, dropped by the caller", (cache, name) => cache.memoryCachedVar(name).get());
 await scenario("keyed get(name)", (cache, name) => cache.get(name));
+// Found by a newcomer pass: names that never loaded, and names kept for their cooldown window.
+await scenario(
+  "a refused get(name) per name (an aborted signal): names that never load",
+  (cache, name) =>
+    cache.get(name, { signal: AbortSignal.abort() }).then(
+      () => ({ name: "resolved?" }),
+      (e) => (e?.name === "AbortError" ? { name } : { error: String(e) }),
+    ),
+  {},
+  0,
+);
+await scenario("keyed get(name) with a cooldown of 30 s on every name", (cache, name) => cache.get(name), { cooldown: 30_000 });
 console.log(`names-memory (${runtime}): ${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

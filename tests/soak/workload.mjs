@@ -51,7 +51,7 @@ export function createWorkload({ api, AsyncLocalStorage, guardedJoins = false, v
   const unbounded = new MemoryCache({ ...OPTIONS, clock });
   const shared = Array.from({ length: vars }, (_, i) => {
     const v = (i % 2 === 0 ? bounded : unbounded).memoryCachedVar(`soak-${i}`);
-    const s = { v, i, epoch: 0, live: new Set(), lastEffective: -Infinity, loads: 0 };
+    const s = { v, i, epoch: 0, live: new Set(), lastEffective: -Infinity, loads: 0, detachments: 0 };
     v.onFirstAccess(({ signal }) => load(s, signal));
     return s;
   });
@@ -153,6 +153,12 @@ export function createWorkload({ api, AsyncLocalStorage, guardedJoins = false, v
 
   function invalidate(s) {
     counts.invalidates++;
+    // A var whose name its bounded cache forgot since (nothing held, nothing running) starts
+    // afresh: its cooldown window ended with it.
+    if (s.v._detachments !== s.detachments) {
+      s.detachments = s.v._detachments;
+      s.lastEffective = -Infinity;
+    }
     const skips = s.v.stats().cooldownSkips;
     const effective = s.v.invalidate();
     if (effective === (s.v.stats().cooldownSkips !== skips)) violate(`soak-${s.i}: invalidate() returned ${effective}, yet cooldownSkips says otherwise`);
