@@ -69,6 +69,19 @@ const clockError = (got) => new RegExp(`CachedVar "x": option clock must return 
 export const CASES = [
   ...BAD_NAMES.map(([input, name, got]) => ({ entry: "new CachedVar(name)", input, run: ({ CachedVar }) => new CachedVar(name), expect: ["throws", TypeError, new RegExp(`CachedVar name must be a non-empty string, ${got.source}`)] })),
   ...BAD_NAMES.map(([input, name, got]) => ({ entry: "cache.memoryCachedVar(name)", input, run: ({ MemoryCache }) => new MemoryCache().memoryCachedVar(name), expect: ["throws", TypeError, new RegExp(`CachedVar name must be a non-empty string, ${got.source}`)] })),
+  // The keyed entry points (issue 12): get() never throws; set() throws; the readers answer as for
+  // a name the cache does not know.
+  ...BAD_NAMES.map(([input, name, got]) => ({ entry: "cache.get(name)", input, run: ({ MemoryCache }) => new MemoryCache({ onFirstAccess: () => 1 }).get(name), expect: ["rejects", TypeError, new RegExp(`MemoryCache get\\(name\\): name must be a non-empty string, ${got.source}`)] })),
+  ...BAD_NAMES.map(([input, name, got]) => ({ entry: "cache.set(name, value)", input, run: ({ MemoryCache }) => new MemoryCache().set(name, 1), expect: ["throws", TypeError, new RegExp(`MemoryCache set\\(name\\): name must be a non-empty string, ${got.source}`)] })),
+  {
+    entry: "cache.peek / has / invalidate / delete (name)",
+    input: "each of the nine bad names above",
+    run: ({ MemoryCache }) => {
+      const c = new MemoryCache({ onFirstAccess: () => 1 });
+      return BAD_NAMES.every(([, name]) => c.peek(name) === undefined && c.has(name) === false && c.invalidate(name) === false && c.delete(name) === false);
+    },
+    expect: ["returns", (ok) => ok === true, "undefined / false / false / false: as for a name the cache does not know"],
+  },
   ...[
     ["a name of 1 MiB", HUGE_NAME],
     ["a name with NUL", "a\0b"],
