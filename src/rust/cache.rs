@@ -246,9 +246,9 @@ where
     /// cancel it. Every caller, the one that started it included, waits on the load's JS promise
     /// with a timer of its own: past the load's `timeout` (30 s without one) plus 50 ms, it asks
     /// again and may run a load itself (on workerd, a load whose request ended may never settle).
-    pub async fn get(&self, key: &K) -> Result<Rc<T>, Error<E>> {
+    pub fn get<'a>(&'a self, key: &'a K) -> impl Future<Output = Result<Rc<T>, Error<E>>> + 'a {
+        // (Not an `async fn`: one future less to build and poll on every hit.)
         self.get_with_wait_until(key, wasm_bindgen_futures::spawn_local)
-            .await
     }
 
     /// [`MemoryCache::get`], handing the task of a load this call starts (foreground or a
@@ -261,8 +261,22 @@ where
         key: &K,
         wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
     ) -> Result<Rc<T>, Error<E>> {
+        // A warm hit is served here, in a small future; the rest (a boxed future: one
+        // allocation per miss) would make every hit's future as large as a load's.
+        match self.shared.hit(key) {
+            Ok(v) => Ok(v),
+            Err(now) => Box::pin(self.slow(key, wait_until, now)).await,
+        }
+    }
+
+    /// `get_with_wait_until` past the hit: `now` is the clock's reading it was decided at.
+    async fn slow(
+        &self,
+        key: &K,
+        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
+        now: f64,
+    ) -> Result<Rc<T>, Error<E>> {
         let sh = &self.shared;
-        let now = (sh.clock)();
         let mut step = sh.first_step(key, now);
         loop {
             match step {
@@ -382,6 +396,7 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
         Ok(id)
     }
 
+    #[inline]
     fn slot(&mut self, id: VarId) -> Option<&mut Slot<T, E>> {
         self.slots.get_mut(usize::try_from(id).ok()?)
     }
@@ -395,6 +410,7 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
             .collect()
     }
 
+    #[inline]
     fn stored(&mut self, id: VarId) -> Option<Rc<T>> {
         self.slot(id).and_then(|s| s.value.clone())
     }
@@ -427,6 +443,39 @@ where
     T: 'static,
     E: 'static,
 {
+    /// A warm hit: a stored value that never expires (decided without the clock), or one fresh
+    /// at the clock's reading; the core counts the hit and marks the key used. Otherwise
+    /// `Err(now)`, the reading to decide the rest at (see [`Shared::first_step`]).
+    #[inline]
+    fn hit(&self, key: &K) -> Result<Rc<T>, f64> {
+        // (A cache with a finite ttl rarely holds a value that never expires: skip the try.)
+        if self.opts.ttl() == f64::INFINITY {
+            if let Some(v) = self.hit_at(key, None) {
+                return Ok(v);
+            }
+        }
+        let now = (self.clock)();
+        self.hit_at(key, Some(now)).ok_or(now)
+    }
+
+    #[inline]
+    fn hit_at(&self, key: &K, now: Option<f64>) -> Option<Rc<T>> {
+        let mut st = self.state.try_borrow_mut().ok()?;
+        let &id = st.ids.get(key)?;
+        if st.polling.contains(&id) {
+            return None; // first_step reports it
+        }
+        let v = st.stored(id)?;
+        let hit = match now {
+            None => st.core.get_unclocked(id),
+            Some(now) => {
+                st.core.state(id, now) == State::Fresh
+                    && st.core.get(id, now) == Some(GetDecision::Hit)
+            }
+        };
+        hit.then_some(v)
+    }
+
     fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
