@@ -351,7 +351,7 @@ where
         let value = Rc::new(value);
         let garbage = {
             let mut st = sh.state.borrow_mut();
-            let id = st.id_for(&key, sh.opts, now)?;
+            let id = st.id_for(&key, sh.opts)?;
             st.core.set(id, now);
             let mut garbage = st.take_evicted();
             if let Some(slot) = st.slot(id) {
@@ -378,7 +378,6 @@ where
     /// ```
     pub fn delete(&self, key: &K) -> bool {
         let sh = &self.shared;
-        let now = (sh.clock)();
         let had = {
             let mut st = sh.state.borrow_mut();
             let Some(&id) = st.ids.get(key) else {
@@ -389,18 +388,18 @@ where
             if let Some(value) = st.slot(id).and_then(|s| s.value.take()) {
                 st.garbage.1.push(value);
             }
-            st.reclaim(now);
+            st.reclaim();
             had
         };
         sh.drop_garbage();
         had
     }
 
-    /// How many keys the cache holds now: those with a value (at most `max_entries`), a load
-    /// running or a `cooldown` window open, and those not let go yet. A key that holds nothing
-    /// and runs nothing is let go when a new key comes in (in a cache with `max_entries`) or
-    /// when it is [deleted](MemoryCache::delete) (in any cache), so memory is bounded by the
-    /// keys, not only by the values.
+    /// How many keys the cache holds now: those with a value (at most `max_entries`) or a load
+    /// running, and those not let go yet. A key that holds nothing and runs nothing is let go
+    /// when a new key comes in (in a cache with `max_entries`) or when it is
+    /// [deleted](MemoryCache::delete) (in any cache), whatever its `cooldown` window, so memory
+    /// is bounded by the keys, not only by the values.
     pub fn key_count(&self) -> usize {
         self.shared.state.borrow().ids.len()
     }
@@ -440,11 +439,11 @@ where
 impl<K: Ord + Clone, T, E> Inner<K, T, E> {
     /// The id of `key`, added if new (in the slot of a key let go, if any: see
     /// [`Inner::reclaim`]).
-    fn id_for(&mut self, key: &K, opts: Options, now: f64) -> Result<VarId, Error<E>> {
+    fn id_for(&mut self, key: &K, opts: Options) -> Result<VarId, Error<E>> {
         if let Some(&id) = self.ids.get(key) {
             return Ok(id);
         }
-        self.reclaim(now);
+        self.reclaim();
         let id = self.core.add(opts).ok_or(Error::Full)?;
         let fresh = Slot {
             key: Some(key.clone()),
@@ -464,10 +463,10 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
         Ok(id)
     }
 
-    /// Lets go of the keys the core forgot (idle: nothing held, no load running, past any
-    /// cooldown window at `now`); their slots go to the next new keys.
-    fn reclaim(&mut self, now: f64) {
-        for id in self.core.take_forgotten(now) {
+    /// Lets go of the keys the core forgot (idle: nothing held, no load running; whatever their
+    /// cooldown window); their slots go to the next new keys.
+    fn reclaim(&mut self) {
+        for id in self.core.take_forgotten() {
             let Some(slot) = self.slot(id) else { continue };
             let key = slot.key.take();
             let value = slot.value.take();
@@ -563,7 +562,7 @@ where
     fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
-            let id = match st.id_for(key, self.opts, now) {
+            let id = match st.id_for(key, self.opts) {
                 Ok(id) => id,
                 Err(e) => return Step::Fail(e),
             };
