@@ -47,7 +47,7 @@ function runtimeLoad(size) {
  * for the warm-hit budgets judged in every runtime; `startup`: the startup() result for node;
  * `otherStartups`: those of Deno and Bun; `size`: size(); `workerdStartup`: workerdStartup().
  */
-export function budgets({ node, others = [], startup, otherStartups = [], size, workerdStartup }) {
+export function budgets({ node, others = [], startup, otherStartups = [], size, workerdStartup, rust }) {
   const warm = variant(node, "warm-await");
   const warmTtl = variant(node, "warm-await-ttl");
   const peek = variant(node, "peek");
@@ -116,6 +116,17 @@ export function budgets({ node, others = [], startup, otherStartups = [], size, 
       (v) => v <= lruImport.beyondEmptyModule,
       (v) => `${v.toFixed(1)} ms`,
       `lru-cache: ${lruImport.beyondEmptyModule.toFixed(1)} ms; beyond importing an empty ES module, median of ${st.runs} paired rounds`,
+    ]);
+  }
+  if (rust !== undefined) {
+    // Issue 14: the Rust face's warm hit against a hand-written thread_local! RefCell<Option<Rc<T>>>.
+    const [memo, var_] = rust.hit;
+    list.push([
+      "From Rust: warm CachedVar::get().await ≤ 1.5 × a thread_local! RefCell<Option<Rc<T>>> clone",
+      var_.ratio,
+      (v) => v <= 1.5,
+      x,
+      `${ns(var_.median)} vs ${ns(memo.median)}, polled inside the wasm; opt-level "s" as the workers-rs template; the Worker wasm grows by ${bytes(rust.size.added.wasm.gzip)} gzip with the crate`,
     ]);
   }
   // Warm hits, judged in every runtime too (issue 13).

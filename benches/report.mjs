@@ -1,4 +1,4 @@
-// Reads the runners' results (benches/results/*.json.tmp), prints the tables and the budgets,
+// Reads the runners' results (benches/results/*.json.tmp) (rust.json.tmp: benches/run-rust.mjs), prints the tables and the budgets,
 // and writes benches/results/latest.json, latest.md and chart.svg. With --quick it reads the
 // quick results and writes quick.*.tmp files instead (the committed results stay untouched).
 //   node benches/report.mjs [--quick]
@@ -16,6 +16,7 @@ const readJson = async (url) => JSON.parse(await readFile(url, "utf8"));
 const RUNTIMES = ["node", "deno", "bun", "workerd"];
 const runs = await Promise.all(RUNTIMES.map((r) => readJson(tmp(r))));
 const { startup, size, workerdStartup } = await readJson(tmp("startup"));
+const rust = await readJson(tmp("rust"));
 const [node] = runs;
 
 // Every contender of every runtime must have produced a positive, finite figure: a zero or NaN
@@ -40,7 +41,7 @@ md.push(`${new Date().toISOString()} · ${runs.map(label).join(" · ")}`);
 md.push(`Timers: ${runs.map((r) => `${r.runtime}: ${r.timer}`).join("; ")}.`);
 
 md.push(`## Budgets (${label(node)}${node.version.startsWith("20.") ? "" : " — NOT Node 20, budgets are set for Node 20"})`);
-const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup });
+const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup, rust });
 md.push(table(["budget", "measured", "", "note"], judged.map((b) => [b.budget, b.figure, quick ? "not judged (quick)" : b.pass ? "PASS" : "**MISS**", b.note]), "lrll"));
 
 md.push("## Throughput (ns per op: median over rounds; × memo: median over rounds of the ratio to the hand-written memo in the same round)");
@@ -134,11 +135,28 @@ md.push(
   ),
 );
 
+md.push(
+  `## From Rust (issue 14): warm hits polled inside the wasm, ns per hit (${label(node)}; ${rust.rounds} rounds of ${rust.batch.toLocaleString("en")} per contender; × reference: median over rounds of the ratio to the hand-written reference in the same round)`,
+);
+md.push(table(["contender", "ns/hit", "× reference", "reference"], rust.hit.map((c) => [c.ours ? `**${c.name}**` : c.name, num(c.median), times(c.ratio), c.name === c.over ? "–" : c.over]), "lrrl"));
+md.push("What the crate adds to a workers-rs Worker (benches/rust/size: the same Worker with a hand-written cache and with `CachedVar`; wasm-bindgen --target web, then wasm-opt -Oz; bytes, gzip -9 per file):");
+md.push(
+  table(
+    ["what", "raw", "gzip"],
+    [
+      ["Worker .wasm, hand-written cache", rust.size.without.wasm.raw, rust.size.without.wasm.gzip],
+      ["Worker .wasm, with CachedVar", rust.size.with.wasm.raw, rust.size.with.wasm.gzip],
+      ["**added to the .wasm by the crate**", rust.size.added.wasm.raw, rust.size.added.wasm.gzip],
+      ["added to the wasm-bindgen glue (JS)", rust.size.added.glue.raw, rust.size.added.glue.gzip],
+    ].map(([w, r, g]) => [w, r.toLocaleString("en"), g.toLocaleString("en")]),
+  ),
+);
+
 const text = md.join("\n\n") + "\n";
 const figures = runs.reduce((n, r) => n + r.variants.reduce((m, v) => m + v.contenders.length, 0), 0);
 // A quick run is a check that everything runs, inside `make test`: one line, the tables go to the file.
 console.log(quick ? `benches (quick): ${figures} figures from ${runs.length} runtimes, all usable; budgets evaluated, not judged` : text);
 await writeFile(out("latest.md"), text);
-await writeFile(out("latest.json"), JSON.stringify({ date: new Date().toISOString(), quick, budgets: judged, runs, startup, size }, null, 1) + "\n");
+await writeFile(out("latest.json"), JSON.stringify({ date: new Date().toISOString(), quick, budgets: judged, runs, startup, size, rust }, null, 1) + "\n");
 await writeFile(out("chart.svg"), chart(runs.map((r) => ({ ...r, label: label(r) })), { title: `simple-memory-cache vs what users pick instead — time per op as a multiple of a hand-written memo${quick ? " (QUICK)" : ""}` }));
 console.error(`wrote ${["latest.md", "latest.json", "chart.svg"].map((n) => out(n).pathname).join(", ")}`);

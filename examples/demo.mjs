@@ -4,7 +4,9 @@
 // one origin: the recipe with its shared KV tier in separate workerd processes sharing one local
 // KV store, where only the first cold isolate reaches the origin. Last, many issuers, one keyed
 // cache (multi-issuer/worker.js, the "issuers:" rows): N issuers → N origin fetches, each
-// issuer's max-age honoured within the Worker's bounds, an outage with backoff. It prints a
+// issuer's max-age honoured within the Worker's bounds, an outage with backoff. Then the same job
+// from Rust (rust-worker/, the "rust:" rows): a workers-rs Worker caching the JWKS in a
+// `CachedVar`, built offline by rust-worker/build.mjs. It prints a
 // table of what happened. The origins count their own requests, so every "origin fetches"
 // figure is measured at the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
 // what the scenario expects, so the demo doubles as an end-to-end check.
@@ -19,6 +21,7 @@ import { join } from "node:path";
 import { startIsolate } from "../tests/shared/isolate.mjs";
 import { startWorker } from "../tests/workerd/launch.mjs";
 import { AUDIENCE, startOrigin } from "./jwks-origin/origin.mjs";
+import { buildRustWorker } from "./rust-worker/build.mjs";
 
 const KEEP = process.argv.includes("--keep") || process.env.KEEP === "1";
 const ENTRY = new URL("./jwks-worker/worker.js", import.meta.url).pathname;
@@ -415,6 +418,78 @@ async function multiIssuer() {
   }
 }
 
+// The same job from Rust (the "rust:" rows): examples/rust-worker, a workers-rs Worker verifying
+// ES256 tokens with WebCrypto against a JWKS cached in a `CachedVar`, built offline, against an
+// origin of its own.
+async function rustWorker() {
+  const RUST_COOLDOWN_MS = 1000;
+  const built = buildRustWorker();
+  const rustOrigin = await startOrigin({ latencyMs: ORIGIN_LATENCY_MS });
+  let rust = null;
+  try {
+    rust = await startWorker({
+      entry: built.entry,
+      name: "rust-jwks-demo",
+      bindings: [
+        `(name = "JWKS_URL", text = ${JSON.stringify(rustOrigin.jwksUrl)})`,
+        `(name = "JWT_ISSUER", text = ${JSON.stringify(rustOrigin.issuer)})`,
+        `(name = "JWT_AUDIENCE", text = ${JSON.stringify(AUDIENCE)})`,
+        `(name = "JWKS_COOLDOWN_MS", text = "${RUST_COOLDOWN_MS}")`,
+      ],
+    });
+    const countFetches = () => rustOrigin.fetches;
+    const send = (tokens) => all(tokens, rust.url);
+    statsBefore = null;
+    const token = await rustOrigin.mint();
+    await scenario("rust: cold burst (20 at once)", { countFetches, fetches: 1, valid: 20, note: (s) => `${s.coalesced} joined one load` }, () => send(times(20, token)));
+    await scenario("rust: warm requests (5 at a time)", { countFetches, fetches: 0, valid: 20, note: (s) => `${s.hits} hits` }, async () => {
+      const replies = [];
+      for (let i = 0; i < 4; i++) replies.push(...(await send(times(5, token))));
+      return replies;
+    });
+    await rustOrigin.rotate();
+    const rotated = await rustOrigin.mint();
+    await sleep(RUST_COOLDOWN_MS + MARGIN_MS);
+    await scenario(
+      "rust: rotated key, unknown kid (10 at once)",
+      {
+        countFetches,
+        fetches: 1,
+        valid: 10,
+        note: (s) => `${s.coalesced} joined the refetch`,
+        check: (replies) => (replies.some((r) => r.body.refetched) ? undefined : "no reply says it refetched"),
+      },
+      () => send(times(10, rotated)),
+    );
+    const forged = await Promise.all(times(20, null).map(() => rustOrigin.mintUnknownKid()));
+    await scenario(
+      `rust: made-up kids (20, 100 ms apart; cooldown ${RUST_COOLDOWN_MS / 1000} s), then 1`,
+      {
+        countFetches,
+        fetches: (elapsed) => ({ min: 1, max: Math.floor(elapsed / RUST_COOLDOWN_MS) + 1 }),
+        valid: 1,
+        rejected: 20,
+        note: (s) => `${s.cooldownSkips} invalidates skipped`,
+      },
+      async () => {
+        const replies = [];
+        for (const f of forged) {
+          replies.push(await call(f, rust.url));
+          await sleep(100);
+        }
+        return [...replies, await call(rotated, rust.url)];
+      },
+    );
+  } catch (error) {
+    if (rust) error.message += `\n--- workerd output (rust-worker) ---\n${rust.output()}`;
+    throw error;
+  } finally {
+    if (rust) await rust.stop();
+    await rustOrigin.stop();
+    built.cleanup();
+  }
+}
+
 try {
   worker = await start();
   const token = await origin.mint();
@@ -527,6 +602,7 @@ try {
 
   await manyIsolates();
   await multiIssuer();
+  await rustWorker();
 } catch (error) {
   console.error(`demo failed: ${error.stack}`);
   if (worker) console.error(`--- workerd output ---\n${worker.output()}`);

@@ -50,7 +50,7 @@ const STEPS = [
   { name: "shared tier: KV down or stuck, no cache service (plain workerd)", cmd: "node tests/shared/workers-outage.mjs" },
   { name: "shared tier: Deno KV across two Deno processes", cmd: "node tests/shared/deno-kv.mjs" },
   { name: "shared tier: adapter types", cmd: "tsc -p tests/shared/tsconfig.json && echo 'shared types: 1 passed, 0 failed'" },
-  { name: "demo: the JWKS Worker and the multi-issuer Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
+  { name: "demo: the JWKS Worker, the multi-issuer Worker and the Rust JWKS Worker in workerd, end to end", cmd: "node examples/demo.mjs" },
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
   { name: "fuzz: package in node (quick)", cmd: "node tests/fuzz/node.mjs" },
   { name: "fuzz: package in workerd (quick)", cmd: "node tests/fuzz/workerd.mjs" },

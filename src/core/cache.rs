@@ -158,10 +158,12 @@ impl Cache {
         self.entries.iter().filter(|e| e.var.has_value()).count()
     }
 
+    #[inline]
     fn bounded(&self) -> bool {
         self.max_entries != usize::MAX
     }
 
+    #[inline]
     fn entry(&mut self, id: VarId) -> Option<&mut Entry> {
         self.entries.get_mut(usize::try_from(id).ok()?)
     }
@@ -172,6 +174,7 @@ impl Cache {
     }
 
     /// Marks `id` as just used, if it holds a value and the cache is bounded.
+    #[inline]
     pub fn touch(&mut self, id: VarId) {
         if !self.bounded() || !self.var(id).is_some_and(Var::has_value) {
             return;
@@ -236,6 +239,16 @@ impl Cache {
             self.touch(id);
         }
         Some(d)
+    }
+
+    /// See [`Var::get_unclocked`]: `true` for a hit (then used, as by [`Cache::get`]).
+    #[inline]
+    pub fn get_unclocked(&mut self, id: VarId) -> bool {
+        let hit = self.entry(id).is_some_and(|e| e.var.get_unclocked());
+        if hit {
+            self.touch(id);
+        }
+        hit
     }
 
     /// See [`Var::loaded`]; a stored value may evict others (see [`Cache::take_evicted`]).

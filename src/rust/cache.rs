@@ -37,6 +37,12 @@ const JOIN_BOUND_MS: f64 = 30_000.0;
 /// After that bound (or after joining, if later), a joiner waits this much longer before it
 /// takes the load over, so that a live load reports its own timeout first.
 const JOIN_GRACE_MS: f64 = 50.0;
+/// A waiter's bound is waited in timers of at most this long, one after the other. If the wasm
+/// instance dies meanwhile (a panic elsewhere traps it, and the runtime resets it), the next
+/// tick calls into the dead instance, which schedules nothing more: the waiter's request is
+/// then left with nothing pending, and workerd answers it (an error) within a tick instead of
+/// holding it until the bound (30 s without a `timeout`).
+const JOIN_TICK_MS: f64 = 1_000.0;
 
 /// What a loader is given: the abort signal of its load, the previous value, and a way to set
 /// the freshness lifetime of the value it returns.
@@ -123,7 +129,9 @@ impl<T, E> Flight<T, E> {
     }
 }
 
-struct Slot<T, E> {
+struct Slot<K, T, E> {
+    /// Its key (`None` once forgotten: the slot is free for the next new key).
+    key: Option<K>,
     /// The last value stored (the core decides whether it is served: fresh, stale, or the
     /// stale-if-error fallback after an invalidate). Dropped when the core evicts it.
     value: Option<Rc<T>>,
@@ -133,7 +141,9 @@ struct Slot<T, E> {
 struct Inner<K, T, E> {
     core: Cache,
     ids: BTreeMap<K, VarId>,
-    slots: Vec<Slot<T, E>>,
+    slots: Vec<Slot<K, T, E>>,
+    /// Keys and values let go inside a borrow, dropped after it (their `Drop` is user code).
+    garbage: (Vec<K>, Vec<Rc<T>>),
     /// Keys whose loader is being called or polled right now (innermost last).
     polling: Vec<VarId>,
 }
@@ -176,8 +186,10 @@ struct Running<K, T, E> {
 /// Its futures are `!Send` too: frameworks that demand `Send` futures can wrap them in a
 /// single-threaded adapter (e.g. `worker::send::SendFuture` in workers-rs).
 ///
-/// Keys are kept for the life of the cache (the core addresses them by index and cannot forget
-/// one yet); `max_entries` bounds the values, not the keys.
+/// Memory is bounded by the keys, not only by the values: with `max_entries`, a key that holds
+/// nothing and runs no load (its value evicted, or its load failed) is let go when a new key
+/// comes in, and [`MemoryCache::delete`] lets go of a key in any cache (see
+/// [`MemoryCache::key_count`]). A key let go loses its counters; its next `get` is a new key's.
 ///
 /// ```no_run
 /// use std::rc::Rc;
@@ -227,6 +239,7 @@ where
                     core: Cache::new(bound),
                     ids: BTreeMap::new(),
                     slots: Vec::new(),
+                    garbage: (Vec::new(), Vec::new()),
                     polling: Vec::new(),
                 }),
                 opts,
@@ -246,9 +259,9 @@ where
     /// cancel it. Every caller, the one that started it included, waits on the load's JS promise
     /// with a timer of its own: past the load's `timeout` (30 s without one) plus 50 ms, it asks
     /// again and may run a load itself (on workerd, a load whose request ended may never settle).
-    pub async fn get(&self, key: &K) -> Result<Rc<T>, Error<E>> {
+    pub fn get<'a>(&'a self, key: &'a K) -> impl Future<Output = Result<Rc<T>, Error<E>>> + 'a {
+        // (Not an `async fn`: one future less to build and poll on every hit.)
         self.get_with_wait_until(key, wasm_bindgen_futures::spawn_local)
-            .await
     }
 
     /// [`MemoryCache::get`], handing the task of a load this call starts (foreground or a
@@ -261,8 +274,22 @@ where
         key: &K,
         wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
     ) -> Result<Rc<T>, Error<E>> {
+        // A warm hit is served here, in a small future; the rest (a boxed future: one
+        // allocation per miss) would make every hit's future as large as a load's.
+        match self.shared.hit(key) {
+            Ok(v) => Ok(v),
+            Err(now) => Box::pin(self.slow(key, wait_until, now)).await,
+        }
+    }
+
+    /// `get_with_wait_until` past the hit: `now` is the clock's reading it was decided at.
+    async fn slow(
+        &self,
+        key: &K,
+        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
+        now: f64,
+    ) -> Result<Rc<T>, Error<E>> {
         let sh = &self.shared;
-        let now = (sh.clock)();
         let mut step = sh.first_step(key, now);
         loop {
             match step {
@@ -333,7 +360,48 @@ where
             garbage
         };
         drop(garbage);
+        sh.drop_garbage();
         Ok(())
+    }
+
+    /// Forgets `key`: its value, stale-if-error fallback, backoff and cooldown window. Loads
+    /// running for it can no longer store their value (their callers still get their outcome),
+    /// and the next `get(&key)` loads afresh. The key itself is let go once those loads have
+    /// ended (its counters with it). Returns whether a value was stored.
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: simple_memory_cache::MemoryCache<u32, String, String>) {
+    /// cache.get(&7).await.ok();
+    /// assert!(cache.delete(&7));
+    /// assert!(cache.peek(&7).is_none());
+    /// # }
+    /// ```
+    pub fn delete(&self, key: &K) -> bool {
+        let sh = &self.shared;
+        let had = {
+            let mut st = sh.state.borrow_mut();
+            let Some(&id) = st.ids.get(key) else {
+                return false;
+            };
+            let had = st.core.var(id).is_some_and(|v| v.has_value());
+            st.core.delete(id);
+            if let Some(value) = st.slot(id).and_then(|s| s.value.take()) {
+                st.garbage.1.push(value);
+            }
+            st.reclaim();
+            had
+        };
+        sh.drop_garbage();
+        had
+    }
+
+    /// How many keys the cache holds now: those with a value (at most `max_entries`) or a load
+    /// running, and those not let go yet. A key that holds nothing and runs nothing is let go
+    /// when a new key comes in (in a cache with `max_entries`) or when it is
+    /// [deleted](MemoryCache::delete) (in any cache), whatever its `cooldown` window, so memory
+    /// is bounded by the keys, not only by the values.
+    pub fn key_count(&self) -> usize {
+        self.shared.state.borrow().ids.len()
     }
 
     /// Drops the value of `key`: the next `get()` loads again, and a load that began before
@@ -369,20 +437,50 @@ where
 }
 
 impl<K: Ord + Clone, T, E> Inner<K, T, E> {
+    /// The id of `key`, added if new (in the slot of a key let go, if any: see
+    /// [`Inner::reclaim`]).
     fn id_for(&mut self, key: &K, opts: Options) -> Result<VarId, Error<E>> {
         if let Some(&id) = self.ids.get(key) {
             return Ok(id);
         }
+        self.reclaim();
         let id = self.core.add(opts).ok_or(Error::Full)?;
-        self.slots.push(Slot {
+        let fresh = Slot {
+            key: Some(key.clone()),
             value: None,
             flights: Vec::new(),
-        });
+        };
+        let index = usize::try_from(id).map_err(|_| Error::Inconsistent)?;
+        if index == self.slots.len() {
+            self.slots.push(fresh);
+        } else {
+            let slot = self.slots.get_mut(index).ok_or(Error::Inconsistent)?;
+            let old = std::mem::replace(slot, fresh);
+            self.garbage.0.extend(old.key);
+            self.garbage.1.extend(old.value);
+        }
         self.ids.insert(key.clone(), id);
         Ok(id)
     }
 
-    fn slot(&mut self, id: VarId) -> Option<&mut Slot<T, E>> {
+    /// Lets go of the keys the core forgot (idle: nothing held, no load running; whatever their
+    /// cooldown window); their slots go to the next new keys.
+    fn reclaim(&mut self) {
+        for id in self.core.take_forgotten() {
+            let Some(slot) = self.slot(id) else { continue };
+            let key = slot.key.take();
+            let value = slot.value.take();
+            slot.flights.clear();
+            if let Some(key) = key {
+                self.ids.remove(&key);
+                self.garbage.0.push(key);
+            }
+            self.garbage.1.extend(value);
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, id: VarId) -> Option<&mut Slot<K, T, E>> {
         self.slots.get_mut(usize::try_from(id).ok()?)
     }
 
@@ -395,6 +493,7 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
             .collect()
     }
 
+    #[inline]
     fn stored(&mut self, id: VarId) -> Option<Rc<T>> {
         self.slot(id).and_then(|s| s.value.clone())
     }
@@ -427,6 +526,39 @@ where
     T: 'static,
     E: 'static,
 {
+    /// A warm hit: a stored value that never expires (decided without the clock), or one fresh
+    /// at the clock's reading; the core counts the hit and marks the key used. Otherwise
+    /// `Err(now)`, the reading to decide the rest at (see [`Shared::first_step`]).
+    #[inline]
+    fn hit(&self, key: &K) -> Result<Rc<T>, f64> {
+        // (A cache with a finite ttl rarely holds a value that never expires: skip the try.)
+        if self.opts.ttl() == f64::INFINITY {
+            if let Some(v) = self.hit_at(key, None) {
+                return Ok(v);
+            }
+        }
+        let now = (self.clock)();
+        self.hit_at(key, Some(now)).ok_or(now)
+    }
+
+    #[inline]
+    fn hit_at(&self, key: &K, now: Option<f64>) -> Option<Rc<T>> {
+        let mut st = self.state.try_borrow_mut().ok()?;
+        let &id = st.ids.get(key)?;
+        if st.polling.contains(&id) {
+            return None; // first_step reports it
+        }
+        let v = st.stored(id)?;
+        let hit = match now {
+            None => st.core.get_unclocked(id),
+            Some(now) => {
+                st.core.state(id, now) == State::Fresh
+                    && st.core.get(id, now) == Some(GetDecision::Hit)
+            }
+        };
+        hit.then_some(v)
+    }
+
     fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
@@ -445,14 +577,27 @@ where
             let decision = st.core.get(id, now);
             Self::plan(&mut st, id, decision)
         };
+        self.drop_garbage();
         self.carry_out(plan, key, now)
+    }
+
+    /// Drops what a borrow let go of, outside it.
+    fn drop_garbage(&self) {
+        let garbage = self
+            .state
+            .try_borrow_mut()
+            .map(|mut st| std::mem::take(&mut st.garbage))
+            .unwrap_or_default();
+        drop(garbage);
     }
 
     fn after_abandon(self: &Rc<Self>, key: &K, load: LoadId, now: f64) -> Step<K, T, E> {
         let plan = {
             let mut st = self.state.borrow_mut();
             let Some(&id) = st.ids.get(key) else {
-                return Step::Fail(Error::Inconsistent);
+                // Let go meanwhile (its abandoned load ended it): a get() of a new key.
+                drop(st);
+                return self.first_step(key, now);
             };
             let decision = st.core.abandon(id, load, now, 1);
             Self::plan(&mut st, id, decision)
@@ -696,20 +841,36 @@ where
             JOIN_BOUND_MS
         };
         let deadline = (flight.started + bound).max(now) + JOIN_GRACE_MS;
-        let mut timer = Timer::new(deadline - now).ok();
+        let mut left = deadline - now;
         let mut settled = JsFuture::from(flight.promise.clone());
-        let finished = poll_fn(|cx| {
-            if Pin::new(&mut settled).poll(cx).is_ready() {
-                return Poll::Ready(true);
-            }
-            if let Some(t) = timer.as_mut() {
-                if Pin::new(t).poll(cx).is_ready() {
-                    return Poll::Ready(false);
+        // The bound is waited in ticks (timers one after the other, no clock read between).
+        let finished = loop {
+            let tick = if left > JOIN_TICK_MS {
+                JOIN_TICK_MS
+            } else {
+                left
+            };
+            let mut timer = Timer::new(tick).ok();
+            let settled_first = poll_fn(|cx| {
+                if Pin::new(&mut settled).poll(cx).is_ready() {
+                    return Poll::Ready(true);
                 }
+                if let Some(t) = timer.as_mut() {
+                    if Pin::new(t).poll(cx).is_ready() {
+                        return Poll::Ready(false);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            if settled_first {
+                break true;
             }
-            Poll::Pending
-        })
-        .await;
+            left -= tick;
+            if left.is_nan() || left <= 0.0 {
+                break false;
+            }
+        };
         waiter.leave();
         if finished {
             flight.outcome()

@@ -52,17 +52,17 @@ impl<T: 'static, E: 'static> CachedVar<T, E> {
     }
 
     /// The value: see [`MemoryCache::get`].
-    pub async fn get(&self) -> Result<Rc<T>, Error<E>> {
-        self.cache.get(&()).await
+    pub fn get(&self) -> impl Future<Output = Result<Rc<T>, Error<E>>> + '_ {
+        self.cache.get(&())
     }
 
     /// The value, a background reload handed to `wait_until`: see
     /// [`MemoryCache::get_with_wait_until`].
-    pub async fn get_with_wait_until(
-        &self,
-        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
-    ) -> Result<Rc<T>, Error<E>> {
-        self.cache.get_with_wait_until(&(), wait_until).await
+    pub fn get_with_wait_until<'a>(
+        &'a self,
+        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>) + 'a,
+    ) -> impl Future<Output = Result<Rc<T>, Error<E>>> + 'a {
+        self.cache.get_with_wait_until(&(), wait_until)
     }
 
     /// The stored value, fresh or stale, without loading.

@@ -509,3 +509,27 @@ fn unknown_var_ids_are_answered_not_trapped() {
     assert_eq!(cache.stats(id), Stats::default());
     assert_eq!(cache.take_evicted(), vec![]);
 }
+
+#[test]
+fn an_unclocked_hit_is_a_use() {
+    let mut cache = Cache::new(2);
+    let ids: Vec<VarId> = (0..3)
+        .map(|_| cache.add(Options::DEFAULT).expect("room"))
+        .collect();
+    for &id in &ids[..2] {
+        let GetDecision::Start(l) = cache.get(id, 0.0).expect("known") else {
+            panic!("a load")
+        };
+        assert!(cache.loaded(id, l, 0.0));
+    }
+    assert!(
+        cache.get_unclocked(ids[0]),
+        "used again: ids[1] is now the oldest"
+    );
+    let GetDecision::Start(l) = cache.get(ids[2], 1.0).expect("known") else {
+        panic!("a load")
+    };
+    assert!(cache.loaded(ids[2], l, 1.0));
+    assert_eq!(cache.take_evicted(), vec![ids[1]]);
+    assert!(!cache.get_unclocked(ids[1]), "evicted");
+}

@@ -543,3 +543,19 @@ fn a_load_may_choose_its_value_s_freshness_lifetime() {
     assert!(x.loaded_for(d, 0.0, f64::INFINITY));
     assert_eq!(x.get(1e12), GetDecision::Hit);
 }
+
+#[test]
+fn get_unclocked_hits_only_a_value_that_never_expires() {
+    let mut v = plain();
+    assert!(!v.get_unclocked(), "nothing stored");
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 1.0));
+    assert!(v.get_unclocked());
+    assert_eq!(v.stats().hits, 1);
+    let mut t = var(10.0, 0.0, 0.0, 0.0);
+    let a = started(t.get(0.0));
+    assert!(t.loaded(a, 1.0));
+    assert!(!t.get_unclocked(), "a finite ttl needs the clock");
+    assert_eq!(t.stats().hits, 0);
+    assert_eq!(t.get(2.0), GetDecision::Hit);
+}

@@ -658,3 +658,136 @@ async fn a_clock_that_fails_decides_nothing() {
     now.set(5.0);
     assert_eq!(*var.get().await.unwrap(), 1);
 }
+
+/// A keyed cache whose loader counts its calls per key and returns `"<key>#<n>"`, failing for
+/// keys that start with "fail"; with `gate`, every load waits for it.
+fn counting_cache(
+    builder: Builder<String, String, String>,
+    gate: Option<Gate>,
+) -> (MemoryCache<String, String, String>, Rc<Cell<u32>>) {
+    let calls = Rc::new(Cell::new(0));
+    let c = Rc::clone(&calls);
+    let cache = builder
+        .build(move |k: String, _ctx| {
+            c.set(c.get() + 1);
+            let n = c.get();
+            let gate = gate.clone();
+            async move {
+                if let Some(g) = gate {
+                    g.wait().await;
+                }
+                if k.starts_with("fail") {
+                    Err(format!("{k} failed"))
+                } else {
+                    Ok(format!("{k}#{n}"))
+                }
+            }
+        })
+        .unwrap();
+    (cache, calls)
+}
+
+#[wasm_bindgen_test]
+async fn delete_forgets_a_key_and_the_next_get_loads_afresh() {
+    let (cache, calls) = counting_cache(Builder::new(), None);
+    let a = "a".to_string();
+    assert!(!cache.delete(&a), "unknown key");
+    assert_eq!(*cache.get(&a).await.unwrap(), "a#1");
+    assert_eq!(cache.key_count(), 1);
+    assert!(cache.delete(&a), "a value was stored");
+    assert!(cache.peek(&a).is_none());
+    assert_eq!(cache.state(&a), State::Empty);
+    assert_eq!(
+        cache.key_count(),
+        0,
+        "an unbounded cache lets go of a deleted idle key"
+    );
+    assert_eq!(cache.stats(&a).loads, 0, "its counters went with it");
+    assert_eq!(*cache.get(&a).await.unwrap(), "a#2");
+    assert_eq!(calls.get(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn delete_during_a_load_fences_it_and_its_callers_still_get_the_outcome() {
+    let gate = Gate::new();
+    let (cache, calls) = counting_cache(Builder::new(), Some(gate.clone()));
+    let a = "a".to_string();
+    let results = Rc::new(RefCell::new(Vec::new()));
+    for _ in 0..2 {
+        let (f, out) = (get_key(&cache, a.clone()), Rc::clone(&results));
+        wasm_bindgen_futures::spawn_local(async move {
+            let v = f.await;
+            out.borrow_mut().push(v);
+        });
+    }
+    settle().await;
+    assert_eq!(cache.state(&a), State::Loading);
+    assert!(!cache.delete(&a), "nothing stored yet");
+    assert_eq!(cache.key_count(), 1, "kept while its load runs");
+    gate.open();
+    settle().await;
+    let r = results.borrow_mut().split_off(0);
+    assert_eq!(r.len(), 2);
+    assert_eq!(*r[0].as_ref().unwrap().as_str(), *"a#1");
+    assert!(Rc::ptr_eq(r[0].as_ref().unwrap(), r[1].as_ref().unwrap()));
+    assert!(
+        cache.peek(&a).is_none(),
+        "a load that began before delete stores nothing"
+    );
+    // The fenced load has ended: the key is let go at the next new key (or delete).
+    assert!(!cache.delete(&a));
+    assert_eq!(cache.key_count(), 0);
+    assert_eq!(*cache.get(&a).await.unwrap(), "a#2");
+    assert_eq!(calls.get(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_bounded_cache_lets_go_of_idle_keys_so_keys_stay_bounded() {
+    let (cache, calls) = counting_cache(Builder::new().max_entries(3), None);
+    for i in 0..200 {
+        let k = format!("k{i}");
+        assert_eq!(*cache.get(&k).await.unwrap(), format!("{k}#{}", i + 1));
+        // At most 3 values, plus the evicted key not yet let go (the next new key does it).
+        assert!(
+            cache.key_count() <= 4,
+            "{} keys after {i}",
+            cache.key_count()
+        );
+    }
+    // Failed loads hold nothing: their keys are let go too.
+    for i in 0..50 {
+        assert!(cache.get(&format!("fail{i}")).await.is_err());
+        assert!(
+            cache.key_count() <= 5,
+            "{} keys after fail{i}",
+            cache.key_count()
+        );
+    }
+    assert_eq!(calls.get(), 250);
+    // The newest values are still served; an evicted key loads again, as a new key.
+    assert_eq!(*cache.get(&"k199".to_string()).await.unwrap(), "k199#200");
+    assert_eq!(cache.stats(&"k0".to_string()).loads, 0);
+    assert_eq!(*cache.get(&"k0".to_string()).await.unwrap(), "k0#251");
+}
+
+#[wasm_bindgen_test]
+async fn a_key_is_let_go_whatever_its_cooldown_window() {
+    let (_now, clk) = clock();
+    let (cache, _calls) = counting_cache(
+        Builder::new()
+            .max_entries(1)
+            .cooldown(Duration::from_secs(10))
+            .clock(clk),
+        None,
+    );
+    let a = "a".to_string();
+    cache.get(&a).await.unwrap();
+    assert!(
+        !cache.invalidate(&a),
+        "skipped within the cooldown window of its load"
+    );
+    cache.get(&"b".to_string()).await.unwrap(); // evicts a
+    cache.get(&"c".to_string()).await.unwrap(); // evicts b, lets a go
+    assert!(cache.key_count() <= 2, "{} keys", cache.key_count());
+    assert_eq!(cache.stats(&a).loads, 0, "a was let go within its window");
+}

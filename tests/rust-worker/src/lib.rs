@@ -9,7 +9,9 @@
 //! - `/value?leave-wait-until`: the same, the load registered with the request's `waitUntil`;
 //! - `/fail`: a var whose loader always fails (`ORIGIN/fail` answers 500);
 //! - `/timeout`: a var with a 100 ms timeout over `ORIGIN/very-slow` (1 s);
-//! - `/stats?var=value|fail|timeout`: that var's counters.
+//! - `/stats?var=value|fail|timeout`: that var's counters;
+//! - `/panic`: a bug elsewhere in the Worker — panics (under `panic = "abort"` the wasm traps
+//!   and the instance is reset before the next call into it, wiping every Rust static).
 
 use std::cell::OnceCell;
 use std::time::Duration;
@@ -71,6 +73,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if path == "/__ready" {
         return Response::ok("ready");
+    }
+    if path == "/panic" {
+        panic!("a bug elsewhere in the Worker");
     }
     let origin = env.var("ORIGIN")?.to_string();
     let (value, fail, timeout) = VARS
