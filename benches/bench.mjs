@@ -20,6 +20,8 @@ const STEPS = [
   ["deno", ["run", "--allow-read", "--allow-write=benches/results", "--allow-net=127.0.0.1", "--allow-env", "--v8-flags=--expose-gc", "benches/run.mjs", ...flag]],
   ["bun", ["benches/run.mjs", ...flag]],
   ["node", ["benches/run-workerd.mjs", ...flag]],
+  // Issue 14: the Rust face's warm hit, and the wasm the crate adds to a workers-rs Worker.
+  ["node", ["benches/run-rust.mjs", ...flag]],
 ];
 
 function step(cmd, args) {
