@@ -37,18 +37,9 @@ const rules = JSON.parse(option("--rules", "{}"));
 const weights = JSON.parse(option("--weights", "{}"));
 const shrink = !flag("--no-shrink");
 
-// Capture the package's wasm instance to read its memory (the package keeps it internal).
-const instances = [];
-const Instance = WebAssembly.Instance;
-WebAssembly.Instance = new Proxy(Instance, {
-  construct(target, args) {
-    const instance = Reflect.construct(target, args);
-    instances.push(instance);
-    return instance;
-  },
-});
+// The package's wasm memory, read the way the benchmarks read it (the package keeps it internal).
+const { wasmBytes } = await import("../../benches/lib/wasm-memory.mjs");
 const api = await import("simple-memory-cache");
-WebAssembly.Instance = Instance;
 const { CASES, abortMemoryCase, fuzz, keyedMemoryCase, runCase } = await import("./fuzz.mjs");
 
 // An unhandled rejection is a promise of the package (or the fuzzer) nobody observes: a failure.
@@ -86,7 +77,6 @@ function showFailure(f) {
 }
 
 const mb = (n) => `${(n / 2 ** 20).toFixed(2)} MB`;
-const wasmBytes = () => instances[0]?.exports.memory.buffer.byteLength ?? NaN;
 async function measure() {
   for (let i = 0; i < 3; i++) {
     globalThis.gc();
