@@ -176,7 +176,13 @@ impl Cache {
     /// Marks `id` as just used, if it holds a value and the cache is bounded.
     #[inline]
     pub fn touch(&mut self, id: VarId) {
-        if !self.bounded() || !self.var(id).is_some_and(Var::has_value) {
+        if self.bounded() {
+            self.touch_bounded(id);
+        }
+    }
+
+    fn touch_bounded(&mut self, id: VarId) {
+        if !self.var(id).is_some_and(Var::has_value) {
             return;
         }
         self.unlink(id);

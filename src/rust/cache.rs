@@ -27,6 +27,8 @@ use super::js::{deferred, settle, Timer, MAX_TIMER_MS};
 
 pub(crate) type BoxFuture<O> = Pin<Box<dyn Future<Output = O>>>;
 pub(crate) type Loader<K, T, E> = Box<dyn Fn(K, LoadContext<T>) -> BoxFuture<Result<T, E>>>;
+/// A `get()` past its warm hit (boxed: one allocation per miss, none per hit).
+type SlowGet<'a, T, E> = Pin<Box<dyn Future<Output = Result<Rc<T>, Error<E>>> + 'a>>;
 pub(crate) type Clock = Rc<dyn Fn() -> f64>;
 pub(crate) type ErrorHook<K, E> = Rc<dyn Fn(&K, &Error<E>, bool)>;
 
@@ -156,6 +158,55 @@ struct Shared<K, T, E> {
     on_error: Option<ErrorHook<K, E>>,
 }
 
+/// The future of [`MemoryCache::get_with_wait_until`] (and so of every `get`). Written by hand
+/// rather than as an `async fn` so that a warm hit polls a small function: an `async fn` with
+/// the slow path inside compiles to one large function (a 400-byte frame) that every hit runs.
+/// Like any future, it does nothing until polled: the hit is decided at the first poll.
+struct Get<'a, K, T, E, W> {
+    step: GetStep<'a, K, T, E, W>,
+}
+
+enum GetStep<'a, K, T, E, W> {
+    Start(&'a MemoryCache<K, T, E>, &'a K, W),
+    Slow(SlowGet<'a, T, E>),
+    Done,
+}
+
+// Nothing of a `Get` is ever pinned in place (`W` is moved into the boxed slow future, which
+// is pinned on the heap), so it may move between polls whatever `W` is.
+impl<K, T, E, W> Unpin for Get<'_, K, T, E, W> {}
+
+impl<'a, K, T, E, W> Future for Get<'a, K, T, E, W>
+where
+    K: Ord + Clone + 'static,
+    T: 'static,
+    E: 'static,
+    W: Fn(Pin<Box<dyn Future<Output = ()>>>) + 'a,
+{
+    type Output = Result<Rc<T>, Error<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut slow = match std::mem::replace(&mut this.step, GetStep::Done) {
+            GetStep::Start(cache, key, wait_until) => match cache.shared.hit(key) {
+                Ok(v) => return Poll::Ready(Ok(v)),
+                Err(now) => cache.slow_boxed(key, wait_until, now),
+            },
+            GetStep::Slow(slow) => slow,
+            // Polled after it completed: a contract violation by the caller, answered without
+            // a panic (a panic would reset the instance and every value cached in it).
+            GetStep::Done => return Poll::Ready(Err(Error::Inconsistent)),
+        };
+        match slow.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready(out),
+            Poll::Pending => {
+                this.step = GetStep::Slow(slow);
+                Poll::Pending
+            }
+        }
+    }
+}
+
 /// What a caller does next, decided inside a borrow and carried out after it.
 enum Step<K, T, E> {
     Serve(Rc<T>),
@@ -269,20 +320,28 @@ where
     /// `|f| ctx.wait_until(f)`, so the request that started the load stays alive until it
     /// settles, even if its handler returns first. `wait_until` must poll the future (dropping
     /// it abandons the load: its callers ask again).
-    pub async fn get_with_wait_until(
-        &self,
-        key: &K,
-        wait_until: impl Fn(Pin<Box<dyn Future<Output = ()>>>),
-    ) -> Result<Rc<T>, Error<E>> {
-        // A warm hit is served here, in a small future; the rest (a boxed future: one
-        // allocation per miss) would make every hit's future as large as a load's.
-        match self.shared.hit(key) {
-            Ok(v) => Ok(v),
-            Err(now) => Box::pin(self.slow(key, wait_until, now)).await,
+    pub fn get_with_wait_until<'a, W>(
+        &'a self,
+        key: &'a K,
+        wait_until: W,
+    ) -> impl Future<Output = Result<Rc<T>, Error<E>>> + 'a
+    where
+        W: Fn(Pin<Box<dyn Future<Output = ()>>>) + 'a,
+    {
+        Get {
+            step: GetStep::Start(self, key, wait_until),
         }
     }
 
     /// `get_with_wait_until` past the hit: `now` is the clock's reading it was decided at.
+    #[cold]
+    fn slow_boxed<'a, W>(&'a self, key: &'a K, wait_until: W, now: f64) -> SlowGet<'a, T, E>
+    where
+        W: Fn(Pin<Box<dyn Future<Output = ()>>>) + 'a,
+    {
+        Box::pin(self.slow(key, wait_until, now))
+    }
+
     async fn slow(
         &self,
         key: &K,
@@ -545,10 +604,11 @@ where
     fn hit_at(&self, key: &K, now: Option<f64>) -> Option<Rc<T>> {
         let mut st = self.state.try_borrow_mut().ok()?;
         let &id = st.ids.get(key)?;
-        if st.polling.contains(&id) {
+        if !st.polling.is_empty() && st.polling.contains(&id) {
             return None; // first_step reports it
         }
-        let v = st.stored(id)?;
+        // (Only a stored value can be a hit: the core would count a miss for an empty slot.)
+        st.slots.get(usize::try_from(id).ok()?)?.value.as_ref()?;
         let hit = match now {
             None => st.core.get_unclocked(id),
             Some(now) => {
@@ -556,7 +616,11 @@ where
                     && st.core.get(id, now) == Some(GetDecision::Hit)
             }
         };
-        hit.then_some(v)
+        if hit {
+            st.stored(id)
+        } else {
+            None
+        }
     }
 
     fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {

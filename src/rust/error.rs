@@ -29,8 +29,9 @@ pub enum Error<E> {
     Runtime(JsValue),
     /// The cache already holds 2^32 keys: no new key can be added.
     Full,
-    /// The cache's bookkeeping disagreed with its core (a bug in this crate): reported instead
-    /// of panicking, nothing was cached.
+    /// The cache's bookkeeping disagreed with its core (a bug in this crate), or a `get()`
+    /// future was polled again after it completed (a bug in its caller): reported instead of
+    /// panicking, nothing was cached.
     Inconsistent,
 }
 

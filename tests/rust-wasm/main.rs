@@ -791,3 +791,22 @@ async fn a_key_is_let_go_whatever_its_cooldown_window() {
     assert!(cache.key_count() <= 2, "{} keys", cache.key_count());
     assert_eq!(cache.stats(&a).loads, 0, "a was let go within its window");
 }
+
+#[wasm_bindgen_test]
+async fn a_get_decides_when_first_polled_and_answers_a_poll_after_completion_without_panic() {
+    let (var, calls) = counting_var(Builder::new(), None);
+    assert_eq!(*var.get().await.unwrap(), 1);
+    // Made while the value is fresh, polled after an invalidate: a future does nothing until
+    // polled, so this one loads again.
+    let mut later = Box::pin(var.get());
+    assert!(var.invalidate());
+    assert_eq!(*later.as_mut().await.unwrap(), 2);
+    assert_eq!(calls.get(), 2);
+    // Polled once more after it completed (a caller's mistake): an error, not a panic that
+    // would reset the instance and every value cached in it.
+    let mut hit = Box::pin(var.get());
+    assert_eq!(*hit.as_mut().await.unwrap(), 2);
+    let again = poll_fn(|cx| Poll::Ready(hit.as_mut().poll(cx))).await;
+    assert!(matches!(again, Poll::Ready(Err(Error::Inconsistent))));
+    assert_eq!(*var.get().await.unwrap(), 2, "the var still serves");
+}
