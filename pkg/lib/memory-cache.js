@@ -13,7 +13,7 @@
 // next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { addStats, CachedVar, createInCache, HitCounts, zeroStats } from "./cached-var.js";
+import { addStats, CachedVar, createInCache, zeroStats } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
 
@@ -53,7 +53,6 @@ export class MemoryCache {
   #retired = null;
   // Made with the first var (nothing at import but this object: GLOBAL_CACHE is built then).
   #machine = null;
-  #counts = null;
   #touched = [];
   #maxEntries;
   #loader;
@@ -96,9 +95,8 @@ export class MemoryCache {
   #create(name, options) {
     ensureStack();
     this.#machine ??= Machine.create(this.#maxEntries);
-    this.#counts ??= new HitCounts();
     this.#reclaim();
-    const v = createInCache(this, this.#machine, this.#counts, name, options, this.#loader);
+    const v = createInCache(this, this.#machine, name, options, this.#loader);
     this.#vars.set(name, v);
     this.#byId[v._id] = v;
     return v;
