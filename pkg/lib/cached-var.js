@@ -37,6 +37,14 @@ const JOIN_GRACE_MS = 50;
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
 
+/**
+ * @internal The hit counter a var's `#forever` promise carries while its var is in an unbounded
+ * MemoryCache: the hits that cache serves by name straight from its index of such promises
+ * (MemoryCache#get), without reading the var. A symbol-keyed own property of the promise the
+ * caller gets (visible to Object.getOwnPropertySymbols only).
+ */
+export const HITS = Symbol("simple-memory-cache hits");
+
 /** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
 export function createInCache(cache, machine, name, options, loader) {
   owner = { cache, machine, loader };
@@ -210,7 +218,7 @@ export class CachedVar {
       throw new TypeError(`${this.#what}: onEachAccess(fn) takes a function, got ${describe(fn)}`);
     }
     this.#transform = fn;
-    this.#forever = null;
+    this.#setForever(null);
     return this;
   }
 
@@ -774,7 +782,7 @@ export class CachedVar {
     this.#hit = hit;
     this.#freshFrom = this.#machine.stored_at(this.#id);
     this.#freshUntil = this.#machine.fresh_until(this.#id);
-    this.#forever = this.#freshUntil === Infinity && this.#transform === null ? hit : null;
+    this.#setForever(this.#freshUntil === Infinity && this.#transform === null ? hit : null);
     if (this.#bounded) this.#cache._dropEvicted();
   }
 
@@ -788,7 +796,26 @@ export class CachedVar {
     this.#hit = null;
     this.#freshFrom = Infinity;
     this.#freshUntil = -Infinity;
-    this.#forever = null;
+    this.#setForever(null);
+  }
+
+  // Sets `#forever` (nothing else does). In an unbounded MemoryCache the promise is also indexed
+  // by name there, for keyed hits that skip the var (a bounded cache must hear of every hit, for
+  // its LRU order); it carries their count (HITS), which goes over to `#hits` when the promise
+  // stops being `#forever` — at that moment, as it leaves the index. No user code runs here.
+  #setForever(p) {
+    const old = this.#forever;
+    if (old === p) return;
+    const index = this.#cache !== null && !this.#bounded ? this.#cache : null;
+    if (old !== null && index !== null) {
+      this.#hits += old[HITS];
+      index._unindex(this.name, old);
+    }
+    this.#forever = p;
+    if (p !== null && index !== null) {
+      p[HITS] = 0;
+      index._index(this.name, p);
+    }
   }
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
@@ -932,6 +959,7 @@ export class CachedVar {
    */
   _detach() {
     const slot = this.#slotStats();
+    this.#drop(); // (first: it hands the hits counted on `#forever` to `#hits`, zeroed next)
     this.#hits = 0;
     this.#fastJoins = 0;
     this.#id = -1;
@@ -967,7 +995,8 @@ export class CachedVar {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const joins = this.#fastJoins;
-    return { hits: hits + this.#hits, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
+    const indexed = this.#forever !== null && this.#cache !== null && !this.#bounded ? this.#forever[HITS] : 0;
+    return { hits: hits + this.#hits + indexed, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
   }
 
   /** Counters since creation. */

@@ -13,7 +13,7 @@
 // next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { addStats, CachedVar, createInCache, zeroStats } from "./cached-var.js";
+import { addStats, CachedVar, createInCache, HITS, zeroStats } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
 
@@ -45,6 +45,10 @@ export class MemoryCache {
   // The vars whose names the core holds, by name and by slot.
   #vars = new Map();
   #byId = [];
+  // Unbounded caches: by name, the promise of each var whose stored value never expires (its
+  // `#forever`, kept here by the var as it changes: CachedVar#setForever), so that a keyed warm
+  // hit reads one Map entry, as a hand-written memo does, and not the var behind it.
+  #index = new Map();
   // Vars handed out by memoryCachedVar() whose names were forgotten, held weakly (null: none),
   // and the registry that removes an entry once its var is collected.
   #detached = null;
@@ -120,6 +124,13 @@ export class MemoryCache {
    */
   get(name, options) {
     try {
+      if (options === undefined) {
+        const hit = this.#index.get(name);
+        if (hit !== undefined) {
+          hit[HITS]++;
+          return hit;
+        }
+      }
       const v = this.#vars.get(name);
       if (v !== undefined) return v.get(options);
       return this.#entry("get", name).get(options);
@@ -127,6 +138,9 @@ export class MemoryCache {
       if (!(this instanceof MemoryCache)) {
         return Promise.reject(new TypeError(`MemoryCache get() was called on ${describe(this)}, not on a MemoryCache: call it as cache.get(name), or pass (name) => cache.get(name) where a callback is wanted`));
       }
+      // A promise of the index that its caller froze (its hit count cannot grow): it leaves
+      // the index, and this and later hits of the name go through its var.
+      if (options === undefined && this.#index.delete(name)) return this.get(name);
       return Promise.reject(error);
     }
   }
@@ -266,6 +280,16 @@ export class MemoryCache {
     this.#vars.set(v.name, v);
     this.#byId[id] = v;
     this.#detached?.delete(v.name);
+  }
+
+  /** @internal Var `name`'s value never expires now; `hit` is its promise (see #index). */
+  _index(name, hit) {
+    if (!this.bounded) this.#index.set(name, hit);
+  }
+
+  /** @internal `hit` is no longer var `name`'s promise of a value that never expires. */
+  _unindex(name, hit) {
+    if (this.#index.get(name) === hit) this.#index.delete(name);
   }
 
   /** @internal A fast-path hit of var `id` (bounded caches). */

@@ -38,6 +38,43 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.deepEqual([s.hits, s.misses, s.loads], [1, 2, 2], "stats() totals over the names");
   });
 
+  test(`${ISSUE} #1 keyed warm hits of a value that never expires (served from the cache's index, not the var) count in the var's and the cache's stats, across set, invalidate, delete`, async () => {
+    const { cache } = keyed();
+    const v = cache.memoryCachedVar("n");
+    const hits = () => [v.stats().hits, cache.stats().hits];
+    await cache.get("n"); // miss, load
+    await cache.get("n");
+    await cache.get("n");
+    assert.deepEqual(hits(), [2, 2], "two keyed hits");
+    await v.get();
+    assert.deepEqual(hits(), [3, 3], "the var's own hit adds to the same count");
+    cache.set("n", "set-n");
+    assert.is(await cache.get("n"), "set-n", "a new value is served by name at once");
+    assert.deepEqual(hits(), [4, 4], "the count of the replaced value is kept");
+    assert.is(cache.invalidate("n"), true);
+    assert.is(await cache.get("n"), "n#2", "after invalidate, a keyed get() loads again");
+    assert.is(await cache.get("n"), "n#2");
+    assert.deepEqual(hits(), [5, 5]);
+    const s = cache.stats();
+    assert.deepEqual([s.misses, s.loads], [2, 2]);
+    assert.is(cache.delete("n"), true);
+    assert.is(await cache.get("n"), "n#3", "after delete, loads afresh");
+    assert.is(cache.stats().hits, 5, "totals keep the forgotten name's hits");
+  });
+
+  test(`${ISSUE} #1 a caller that freezes the promise a warm get(name) gave it breaks nothing: later hits are served and counted`, async () => {
+    const { cache, loads } = keyed();
+    await cache.get("f");
+    const p = cache.get("f");
+    Object.freeze(p);
+    assert.is(await p, "f#1");
+    assert.is(await cache.get("f"), "f#1");
+    assert.is(await cache.get("f"), "f#1");
+    assert.is(loads.get("f"), 1, "no reload");
+    assert.is(cache.stats().hits, 3);
+    assert.is(cache.memoryCachedVar("f").stats().hits, 3);
+  });
+
   test(`${ISSUE} #1 keyed get(name): a cold stampede on one name is one load; other names load on their own`, async () => {
     const { cache, loads, pending } = keyed({}, true);
     const a = Array.from({ length: 50 }, () => cache.get("a"));
