@@ -37,14 +37,6 @@ const JOIN_GRACE_MS = 50;
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
 
-/**
- * @internal The hit counter a var's `#forever` promise carries while its var is in an unbounded
- * MemoryCache: the hits that cache serves by name straight from its index of such promises
- * (MemoryCache#get), without reading the var. A symbol-keyed own property of the promise the
- * caller gets (visible to Object.getOwnPropertySymbols only).
- */
-export const HITS = Symbol("simple-memory-cache hits");
-
 /** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
 export function createInCache(cache, machine, name, options, loader) {
   owner = { cache, machine, loader };
@@ -800,22 +792,16 @@ export class CachedVar {
   }
 
   // Sets `#forever` (nothing else does). In an unbounded MemoryCache the promise is also indexed
-  // by name there, for keyed hits that skip the var (a bounded cache must hear of every hit, for
-  // its LRU order); it carries their count (HITS), which goes over to `#hits` when the promise
-  // stops being `#forever` — at that moment, as it leaves the index. No user code runs here.
+  // there, by name and slot, for keyed hits that skip the var (a bounded cache must hear of
+  // every hit, for its LRU order); the cache counts those hits by slot, and the count comes over
+  // to `#hits` when the promise leaves the index. No user code runs here.
   #setForever(p) {
     const old = this.#forever;
     if (old === p) return;
     const index = this.#cache !== null && !this.#bounded ? this.#cache : null;
-    if (old !== null && index !== null) {
-      this.#hits += old[HITS];
-      index._unindex(this.name, old);
-    }
+    if (old !== null && index !== null) this.#hits += index._unindex(this.name, this.#id);
     this.#forever = p;
-    if (p !== null && index !== null) {
-      p[HITS] = 0;
-      index._index(this.name, p);
-    }
+    if (p !== null && index !== null) index._index(this.name, this.#id, p);
   }
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
@@ -995,7 +981,7 @@ export class CachedVar {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const joins = this.#fastJoins;
-    const indexed = this.#forever !== null && this.#cache !== null && !this.#bounded ? this.#forever[HITS] : 0;
+    const indexed = this.#forever !== null && this.#cache !== null && !this.#bounded ? this.#cache._indexHits(this.#id) : 0;
     return { hits: hits + this.#hits + indexed, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
   }
 

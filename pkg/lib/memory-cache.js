@@ -13,7 +13,7 @@
 // next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
 
 import { Machine } from "../glue/simple_memory_cache.js";
-import { addStats, CachedVar, createInCache, HITS, zeroStats } from "./cached-var.js";
+import { addStats, CachedVar, createInCache, zeroStats } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
 
@@ -45,10 +45,14 @@ export class MemoryCache {
   // The vars whose names the core holds, by name and by slot.
   #vars = new Map();
   #byId = [];
-  // Unbounded caches: by name, the promise of each var whose stored value never expires (its
-  // `#forever`, kept here by the var as it changes: CachedVar#setForever), so that a keyed warm
-  // hit reads one Map entry, as a hand-written memo does, and not the var behind it.
+  // Unbounded caches: the vars whose stored value never expires, by name → slot, with that
+  // value's promise and the hits served from here, by slot (kept by each var as its `#forever`
+  // changes: CachedVar#setForever). A keyed warm hit then reads a Map entry and two compact
+  // arrays, not the var: over 10,000 names, 1.10-1.13x a hand-written memo in Node, Deno and Bun
+  // where reading the var cost 1.3-1.6x (a counter on the promise itself: Deno 1.4x).
   #index = new Map();
+  #indexed = [];
+  #indexHits = [];
   // Vars handed out by memoryCachedVar() whose names were forgotten, held weakly (null: none),
   // and the registry that removes an entry once its var is collected.
   #detached = null;
@@ -125,10 +129,10 @@ export class MemoryCache {
   get(name, options) {
     try {
       if (options === undefined) {
-        const hit = this.#index.get(name);
-        if (hit !== undefined) {
-          hit[HITS]++;
-          return hit;
+        const id = this.#index.get(name);
+        if (id !== undefined) {
+          this.#indexHits[id]++;
+          return this.#indexed[id];
         }
       }
       const v = this.#vars.get(name);
@@ -138,9 +142,6 @@ export class MemoryCache {
       if (!(this instanceof MemoryCache)) {
         return Promise.reject(new TypeError(`MemoryCache get() was called on ${describe(this)}, not on a MemoryCache: call it as cache.get(name), or pass (name) => cache.get(name) where a callback is wanted`));
       }
-      // A promise of the index that its caller froze (its hit count cannot grow): it leaves
-      // the index, and this and later hits of the name go through its var.
-      if (options === undefined && this.#index.delete(name)) return this.get(name);
       return Promise.reject(error);
     }
   }
@@ -282,14 +283,25 @@ export class MemoryCache {
     this.#detached?.delete(v.name);
   }
 
-  /** @internal Var `name`'s value never expires now; `hit` is its promise (see #index). */
-  _index(name, hit) {
-    if (!this.bounded) this.#index.set(name, hit);
+  /** @internal Var `name` (slot `id`) now holds a value that never expires; `hit` is its promise. */
+  _index(name, id, hit) {
+    this.#index.set(name, id);
+    this.#indexed[id] = hit;
+    this.#indexHits[id] = 0;
   }
 
-  /** @internal `hit` is no longer var `name`'s promise of a value that never expires. */
-  _unindex(name, hit) {
-    if (this.#index.get(name) === hit) this.#index.delete(name);
+  /** @internal Var `name` (slot `id`) no longer holds that value: returns the hits served here. */
+  _unindex(name, id) {
+    this.#index.delete(name);
+    this.#indexed[id] = undefined;
+    const hits = this.#indexHits[id];
+    this.#indexHits[id] = 0;
+    return hits;
+  }
+
+  /** @internal The hits served from the index to slot `id` since its value was indexed. */
+  _indexHits(id) {
+    return this.#indexHits[id];
   }
 
   /** @internal A fast-path hit of var `id` (bounded caches). */
