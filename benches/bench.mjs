@@ -6,7 +6,7 @@
 
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { startup } from "./cases/startup.mjs";
+import { firstGet, startup } from "./cases/startup.mjs";
 import { size } from "./cases/size.mjs";
 import { workerdStartup } from "./cases/workerd-startup.mjs";
 
@@ -35,6 +35,8 @@ for (const [cmd, args] of STEPS) step(cmd, args);
 if (!quick) console.error("[startup] node, deno, bun");
 const runs = quick ? 3 : 61;
 const results = { startup: ["node", "deno", "bun"].map((rt) => startup(rt, { runs, env })), size: await size() };
+if (!quick) console.error("[startup] the first get() after import: node, deno, bun");
+results.firstGet = ["node", "deno", "bun"].map((rt) => firstGet(rt, { runs: quick ? 3 : 31, env }));
 if (!quick) console.error("[startup] workerd cold starts");
 results.workerdStartup = await workerdStartup({ rounds: quick ? 2 : 31 });
 await writeFile(new URL(`results/startup${quick ? ".quick" : ""}.json.tmp`, import.meta.url), JSON.stringify(results, null, 1));

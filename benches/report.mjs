@@ -15,7 +15,7 @@ const readJson = async (url) => JSON.parse(await readFile(url, "utf8"));
 
 const RUNTIMES = ["node", "deno", "bun", "workerd"];
 const runs = await Promise.all(RUNTIMES.map((r) => readJson(tmp(r))));
-const { startup, size, workerdStartup } = await readJson(tmp("startup"));
+const { startup, size, workerdStartup, firstGet } = await readJson(tmp("startup"));
 const rust = await readJson(tmp("rust"));
 const [node] = runs;
 
@@ -41,7 +41,7 @@ md.push(`${new Date().toISOString()} · ${runs.map(label).join(" · ")}`);
 md.push(`Timers: ${runs.map((r) => `${r.runtime}: ${r.timer}`).join("; ")}.`);
 
 md.push(`## Budgets (${label(node)}${node.version.startsWith("20.") ? "" : " — NOT Node 20, budgets are set for Node 20"})`);
-const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup, rust });
+const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup, rust, firstGet });
 md.push(table(["budget", "measured", "", "note"], judged.map((b) => [b.budget, b.figure, quick ? "not judged (quick)" : b.pass ? "PASS" : "**MISS**", b.note]), "lrll"));
 
 md.push("## Throughput (ns per op: median over rounds; × memo: median over rounds of the ratio to the hand-written memo in the same round)");
@@ -118,6 +118,11 @@ md.push(
   `workerd, a Worker's cold start (spawning workerd → the first response, whose handler makes the library's first get; the Worker bundled beforehand), beyond an empty Worker's in the same round: median over ${workerdStartup.rounds} rounds (an empty Worker: ${workerdStartup.empty.toFixed(1)} ms).`,
 );
 md.push(table(["Worker", "cold start", "beyond an empty Worker"], workerdStartup.workers.map((w) => [w.ours ? `**${w.name}**` : w.name, `${w.ms.toFixed(1)} ms`, `${w.beyondEmpty.toFixed(1)} ms`]), "lrr"));
+
+md.push(
+  `The first get() after import, in a fresh process (the import not timed): making the first var, registering its loader and awaiting its first get(), against a hand-written memo's first call of the same loader, each in a process of its own: median over ${firstGet[0].runs} rounds, and the median over rounds of the difference.`,
+);
+md.push(table(["runtime", "ours", "memo's first call", "ours beyond the memo"], firstGet.map((f) => [f.runtime, `${f.ours.toFixed(2)} ms`, `${f.memo.toFixed(2)} ms`, `${f.beyondMemo.toFixed(2)} ms`]), "lrrr"));
 
 md.push("## Case 5: size (bytes; gzip -9 per file, summed)");
 md.push(

@@ -64,3 +64,38 @@ export function startup(runtime, { runs, env }) {
     })),
   };
 }
+
+// The first get() after import (issue 13): in a fresh process, after the import (not timed), the
+// time to make the first var, register its loader and await its first get(), against a
+// hand-written memo's first call (a cached promise of the same loader), each in a process of its
+// own (whichever ran first in a shared process would pay the runtime's first promise jobs).
+// The program prints the ms it measured.
+const FIRST_GET = {
+  "simple-memory-cache": `import { CachedVar } from "simple-memory-cache"; const t0 = performance.now(); const v = new CachedVar("x"); v.onFirstAccess(async () => 1); await v.get(); console.log(performance.now() - t0);`,
+  "hand-written memo": `const t0 = performance.now(); let p; const get = () => (p ??= (async () => 1)()); await get(); console.log(performance.now() - t0);`,
+};
+
+function measureOnce([cmd, args], env) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.error ?? r.stderr}`);
+  const ms = Number(r.stdout.trim().split("\n").pop());
+  if (!Number.isFinite(ms)) throw new Error(`${cmd} ${args.join(" ")} printed no time: ${JSON.stringify(r.stdout)}`);
+  return ms;
+}
+
+/**
+ * The first get() after import, ours against the memo's first call: per side the median of
+ * `runs` fresh processes, and the median over rounds of ours minus the memo's in the same round.
+ */
+export function firstGet(runtime, { runs, env }) {
+  const rt = RUNTIMES[runtime];
+  const sides = Object.entries(FIRST_GET).map(([name, code]) => [name, rt.run(code)]);
+  const times = sides.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < sides.length; k++) {
+      const i = (k + r) % sides.length;
+      times[i][r] = measureOnce(sides[i][1], env);
+    }
+  }
+  return { runtime, runs, ours: median(times[0]), memo: median(times[1]), beyondMemo: median(times[0].map((t, r) => t - times[1][r])) };
+}

@@ -931,7 +931,8 @@ export class CachedVar {
 
   /** @internal memoryCachedVar() handed this var to a user. */
   _handOut() {
-    this.#handedOut = true;
+    // (Written once: memoryCachedVar(name) on a warm path then only reads the var.)
+    if (!this.#handedOut) this.#handedOut = true;
   }
 
   /** @internal Whether a user may hold this var (see #handedOut). */
