@@ -43,6 +43,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features rust-wasm --lib -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm --test rust-wasm -- -D warnings
 
 # The main job: the JWKS Worker (and the multi-issuer Worker) in real local workerd against local origins it starts itself.
