@@ -38,12 +38,26 @@ build: setup
 	node scripts/package-docs.mjs
 	@printf 'wasm: %s bytes (%s gzip)\n' $$(stat -c %s $(GLUE)/simple_memory_cache_bg.wasm) $$(gzip -9c $(GLUE)/simple_memory_cache_bg.wasm | wc -c)
 
+# Clippy over the workers-rs crates (tests/rust-worker, examples/rust-worker, benches/rust: each
+# its own workspace and lock file) in the target dir and release profile their builds use: the
+# proc-macros and build scripts compiled for those builds are reused (and theirs for it), and the
+# three share the dependencies they have in common.
+CLIPPY_WORKERS := CARGO_TARGET_DIR=$(CURDIR)/target/rust-worker cargo clippy --release --locked --target wasm32-unknown-unknown
+
 lint:
 	cargo fmt --check
+	cd tests/rust-worker && cargo fmt --check
+	cd examples/rust-worker && cargo fmt --check
+	cd benches/rust && cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features rust-wasm --lib -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm --test rust-wasm -- -D warnings
+	$(CLIPPY_WORKERS) --manifest-path tests/rust-worker/Cargo.toml -- -D warnings
+	$(CLIPPY_WORKERS) --manifest-path examples/rust-worker/Cargo.toml -- -D warnings
+	$(CLIPPY_WORKERS) --manifest-path benches/rust/Cargo.toml --workspace -- -D warnings
+	$(CLIPPY_WORKERS) --manifest-path benches/rust/Cargo.toml --workspace --all-features -- -D warnings
 
 # The main job: the JWKS Worker (and the multi-issuer Worker) in real local workerd against local origins it starts itself.
 # `make demo KEEP=1` keeps both running and prints curl commands.

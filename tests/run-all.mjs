@@ -25,10 +25,10 @@ const STEPS = [
     cmd: "cargo test --target wasm32-unknown-unknown --features js --test wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
-  { name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in node", cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm", env: cargoWasm },
+  { name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in node", cmd: "cargo test --target wasm32-unknown-unknown --features serde --test rust-wasm", env: cargoWasm },
   {
     name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in chromium",
-    cmd: "cargo test --target wasm32-unknown-unknown --features rust-wasm --test rust-wasm",
+    cmd: "cargo test --target wasm32-unknown-unknown --features serde --test rust-wasm",
     env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
   },
   { name: "rust: a workers-rs Worker using CachedVar in workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/rust-worker/run.mjs" },

@@ -90,6 +90,40 @@ pub struct Stats {
     pub cooldown_skips: u64,
 }
 
+impl Stats {
+    /// Every counter under the name the JS package's `stats()` gives it, in its order: `hits`,
+    /// `misses`, `loads`, `errors`, `staleServed`, `timeouts`, `coalesced`, `cooldownSkips`
+    /// (`pkg/lib/cached-var.js`). The names of the `serde` impl and of the Rust face's
+    /// `stats_js()`.
+    pub fn named(&self) -> [(&'static str, u64); 8] {
+        [
+            ("hits", self.hits),
+            ("misses", self.misses),
+            ("loads", self.loads),
+            ("errors", self.errors),
+            ("staleServed", self.stale_served),
+            ("timeouts", self.timeouts),
+            ("coalesced", self.coalesced),
+            ("cooldownSkips", self.cooldown_skips),
+        ]
+    }
+}
+
+/// With the feature `serde`: a struct of the eight counters (`u64`s) under the JS package's
+/// names ([`Stats::named`]), e.g. `{"hits":3,"misses":1,"loads":1,…}` in JSON.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Stats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let named = self.named();
+        let mut out = serializer.serialize_struct("Stats", named.len())?;
+        for (name, count) in named {
+            out.serialize_field(name, &count)?;
+        }
+        out.end()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Stored {
     seq: u64,

@@ -234,8 +234,12 @@ struct Running<K, T, E> {
 ///
 /// A handle: clones share the same cache. It is `!Send` and `!Sync` (it holds `Rc`s and JS
 /// values, and wasm32 has one thread); keep it in a `thread_local!` or pass it around by clone.
-/// Its futures are `!Send` too: frameworks that demand `Send` futures can wrap them in a
-/// single-threaded adapter (e.g. `worker::send::SendFuture` in workers-rs).
+/// Its futures and their output (`Rc<T>`, [`Error`]) are `!Send` too: frameworks that demand
+/// `Send` futures (axum's handlers on workers-rs) can wrap them in workers-rs's
+/// `worker::send::SendFuture` (or use its `#[worker::send]` attribute), sound on wasm32's single
+/// thread; convert the output to an owned `Send` value inside the wrapped future where the
+/// framework also needs a `Send` output (`docs/rust.md`, "The Send path";
+/// `tests/rust-worker` runs it in workerd).
 ///
 /// Memory is bounded by the keys, not only by the values: with `max_entries`, a key that holds
 /// nothing and runs no load (its value evicted, or its load failed) is let go when a new key

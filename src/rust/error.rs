@@ -3,7 +3,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a `get()` did not produce a value.
 ///
@@ -33,6 +33,11 @@ pub enum Error<E> {
     /// future was polled again after it completed (a bug in its caller): reported instead of
     /// panicking, nothing was cached.
     Inconsistent,
+    /// `get_js()` (feature `serde`) got the value but could not convert it to a JS value: the
+    /// serde-wasm-bindgen error, a JS `Error` whose message says why (an `i64`/`u64` outside
+    /// ±(2^53 − 1), a map key that does not serialize as a string, or the value's own
+    /// `Serialize` failing). Not a failed load: the value stays cached, and `get()` serves it.
+    ToJs(JsValue),
 }
 
 impl<E> Error<E> {
@@ -60,6 +65,7 @@ impl<E> Clone for Error<E> {
             Error::Runtime(v) => Error::Runtime(v.clone()),
             Error::Full => Error::Full,
             Error::Inconsistent => Error::Inconsistent,
+            Error::ToJs(v) => Error::ToJs(v.clone()),
         }
     }
 }
@@ -74,6 +80,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::Runtime(v) => f.debug_tuple("Runtime").field(v).finish(),
             Error::Full => f.write_str("Full"),
             Error::Inconsistent => f.write_str("Inconsistent"),
+            Error::ToJs(v) => f.debug_tuple("ToJs").field(v).finish(),
         }
     }
 }
@@ -91,6 +98,14 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             ),
             Error::Full => f.write_str("the cache cannot hold more keys"),
             Error::Inconsistent => f.write_str("internal inconsistency (a bug); nothing cached"),
+            Error::ToJs(v) => match v.dyn_ref::<js_sys::Error>() {
+                Some(e) => write!(
+                    f,
+                    "the value could not be converted to JS: {}",
+                    String::from(e.message())
+                ),
+                None => write!(f, "the value could not be converted to JS ({v:?})"),
+            },
         }
     }
 }

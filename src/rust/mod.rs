@@ -9,6 +9,8 @@
 //! cache.get(&key).await                     -> Result<Rc<T>, Error<E>>
 //! cache.get_with_wait_until(&key, |f| ctx.wait_until(f)).await
 //! cache.peek(&key) / set(key, v) / invalidate(&key) / state(&key) / stats(&key)
+//! cache.get_js(&key).await                  -> Result<JsValue, Error<E>>  (feature `serde`)
+//! cache.stats_js(&key)                      -> JsValue: the JS package's stats() object
 //! ctx.signal() / ctx.previous() / ctx.set_ttl(d)
 //! ```
 //!
@@ -23,6 +25,7 @@ mod cache;
 mod error;
 mod js;
 mod options;
+mod to_js;
 mod var;
 
 pub use cache::{LoadContext, MemoryCache};

@@ -12,7 +12,8 @@ use super::error::Error;
 /// One lazily loaded, single-flight cached value for Rust code on wasm32: the Rust counterpart
 /// of the JS package's `CachedVar`. Build it with [`Builder::build_var`].
 ///
-/// A handle: clones share the same value. `!Send` and `!Sync`, like [`MemoryCache`].
+/// A handle: clones share the same value. `!Send` and `!Sync`, like [`MemoryCache`], and so are
+/// its futures: see [`MemoryCache`] for the path frameworks that demand `Send` futures take.
 ///
 /// ```no_run
 /// use std::time::Duration;

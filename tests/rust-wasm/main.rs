@@ -1,4 +1,5 @@
-//! wasm-bindgen-test tests of the Rust face (`CachedVar`, `MemoryCache`; feature `rust-wasm`):
+//! wasm-bindgen-test tests of the Rust face (`CachedVar`, `MemoryCache`; feature `serde`, which
+//! turns on `rust-wasm`):
 //! real JS promises and timers, run as wasm in Node and in headless Chromium
 //! (`tests/run-all.mjs`). Loaders are driven by hand-made gates (a JS promise the test resolves)
 //! so that concurrency is exact; freshness windows use an injected clock; timeouts use real
@@ -27,6 +28,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
+
+/// `get_js()` and `stats_js()`: the JS-facing side.
+mod to_js;
 
 #[wasm_bindgen]
 extern "C" {

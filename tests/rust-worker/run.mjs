@@ -4,6 +4,8 @@
 // a workerd wasm module) and run in local workerd on compatibility dates 2025-09-01 and
 // 2024-01-01 against a local origin. Prints a line per case, last
 // `rust-worker: N passed, N failed`; exits non-zero on any failure.
+// The Send path (`/value?send`: `worker::send::SendFuture` around `get()`, awaited by functions
+// that require `Future + Send`) is checked here too, on both dates.
 // Usage: node tests/rust-worker/run.mjs [text]   (only the cases whose name contains text)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -151,6 +153,19 @@ const CASES = [
       const slowest = Math.max(...r.map((x) => x.ms));
       check(slowest < SLOW + 1000, `slowest ${slowest} ms`);
       return `value "${r[0].body}", slowest ${slowest} ms`;
+    },
+  },
+  {
+    name: "the Send path: get() wrapped in worker::send::SendFuture, awaited where Future + Send (and + 'static, a Send output) is required → served, one load shared with plain get()s",
+    async run(w, origin) {
+      const r = await Promise.all(Array.from({ length: 10 }, (_, i) => call(w, i % 2 ? "/value?send" : "/value")));
+      check(r.every((x) => x.status === 200), `statuses ${r.map((x) => `${x.status} ${x.body}`).join(", ")}`);
+      const value = r[0].body;
+      check(r.every((x, i) => x.body === (i % 2 ? `send: ${value}` : value)), `bodies ${r.map((x) => x.body).join(", ")}`);
+      check(origin.hits["/slow"] === 1, `${origin.hits["/slow"]} origin fetches`);
+      const warm = await call(w, "/value?send");
+      check(warm.status === 200 && warm.body === `send: ${value}` && origin.hits["/slow"] === 1, `warm: ${JSON.stringify(warm)}`);
+      return `5 × "send: ${value}" and 5 × "${value}" from 1 origin fetch, slowest ${Math.max(...r.map((x) => x.ms))} ms`;
     },
   },
   {

@@ -25,7 +25,10 @@ struct Jwks {
 
 impl Jwks {
     fn find(&self, kid: &str) -> Option<&str> {
-        self.keys.iter().find(|(k, _)| k == kid).map(|(_, jwk)| jwk.as_str())
+        self.keys
+            .iter()
+            .find(|(k, _)| k == kid)
+            .map(|(_, jwk)| jwk.as_str())
     }
 }
 
@@ -43,7 +46,10 @@ fn max_age(cache_control: &str) -> Option<u64> {
 }
 
 /// Fetches and parses the key set; its freshness is the issuer's `max-age`, within 1 min..1 h.
-async fn load_jwks(url: String, signal: AbortSignal) -> std::result::Result<(Jwks, Option<u64>), String> {
+async fn load_jwks(
+    url: String,
+    signal: AbortSignal,
+) -> std::result::Result<(Jwks, Option<u64>), String> {
     let url = Url::parse(&url).map_err(|e| e.to_string())?;
     let mut res = Fetch::Url(url)
         .send_with_signal(&signal)
@@ -134,7 +140,11 @@ struct Claims {
 }
 
 /// WebCrypto: does `signature` (ES256, r‖s) over `data` verify with the JWK `jwk`?
-async fn es256_verify(jwk: &str, data: &[u8], signature: &[u8]) -> std::result::Result<bool, String> {
+async fn es256_verify(
+    jwk: &str,
+    data: &[u8],
+    signature: &[u8],
+) -> std::result::Result<bool, String> {
     let js = |e: JsValue| format!("{e:?}");
     let crypto: web_sys::Crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
         .map_err(js)?
@@ -173,7 +183,9 @@ async fn verify(
     refetched: &mut bool,
 ) -> std::result::Result<String, String> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("not a JWT".into());
     };
     let header: Header =
@@ -213,7 +225,10 @@ async fn verify(
     if !aud_ok {
         return Err("wrong audience".into());
     }
-    if claims.exp.is_none_or(|exp| exp * 1000.0 <= js_sys::Date::now()) {
+    if claims
+        .exp
+        .is_none_or(|exp| exp * 1000.0 <= js_sys::Date::now())
+    {
         return Err("expired".into());
     }
     Ok(claims.sub.unwrap_or_default())
@@ -255,7 +270,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let auth = req.headers().get("authorization")?.unwrap_or_default();
     let Some(token) = auth.strip_prefix("Bearer ") else {
         // No token: only the cache's counters (loads nothing).
-        return Response::from_json(&serde_json::json!({ "valid": false, "reason": "no token", "jwks": jwks_json(&jwks) }));
+        return Response::from_json(
+            &serde_json::json!({ "valid": false, "reason": "no token", "jwks": jwks_json(&jwks) }),
+        );
     };
     let mut refetched = false;
     match verify(token.trim(), &env, &jwks, &ctx, &mut refetched).await {

@@ -7,6 +7,9 @@
 //! - `/value?leave`: starts that var's `get()` and returns at once without `waitUntil`
 //!   (a leader whose request ends before its load does);
 //! - `/value?leave-wait-until`: the same, the load registered with the request's `waitUntil`;
+//! - `/value?send`: the var's value through the path for frameworks that demand `Send` futures
+//!   (axum's handlers, `spawn`-style APIs): `get()`'s future wrapped in `worker::send::SendFuture`
+//!   and handed to functions that require `Future + Send` (and `'static` with a `Send` output);
 //! - `/fail`: a var whose loader always fails (`ORIGIN/fail` answers 500);
 //! - `/timeout`: a var with a 100 ms timeout over `ORIGIN/very-slow` (1 s);
 //! - `/stats?var=value|fail|timeout`: that var's counters;
@@ -14,9 +17,11 @@
 //!   and the instance is reset before the next call into it, wiping every Rust static).
 
 use std::cell::OnceCell;
+use std::future::Future;
 use std::time::Duration;
 
 use simple_memory_cache::{Builder, CachedVar, Error};
+use worker::send::SendFuture;
 use worker::{event, AbortSignal, Context, Env, Fetch, Request, Response, Result, Url};
 
 struct Vars {
@@ -68,6 +73,20 @@ fn answer(r: std::result::Result<std::rc::Rc<String>, Error<String>>) -> Result<
     }
 }
 
+/// What a framework that demands `Send` futures does with one: the bound, then an await.
+async fn require_send<F: Future + Send>(f: F) -> F::Output {
+    f.await
+}
+
+/// The stricter demand of axum's `Handler` or a `spawn`: `Send + 'static`, a `Send` output.
+async fn require_send_static<F>(f: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    f.await
+}
+
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
@@ -104,6 +123,24 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
                 let _ = value.get_with_wait_until(|f| ctx.wait_until(f)).await;
             });
             Response::ok("left")
+        }
+        "/value" if query == "send" => {
+            // `get()`'s future is `!Send` (it holds `Rc`s and JS values); workers-rs runs on one
+            // thread, so `SendFuture` may assert `Send` for it.
+            let borrowed = require_send(SendFuture::new(value.get())).await;
+            // Owning the var (a clone) and turning the `Rc` into an owned, `Send` answer.
+            let var = value.clone();
+            let owned = require_send_static(SendFuture::new(async move {
+                var.get()
+                    .await
+                    .map(|v| v.to_string())
+                    .map_err(|e| e.to_string())
+            }))
+            .await;
+            match (borrowed, owned) {
+                (Ok(a), Ok(b)) if *a == b => Response::ok(format!("send: {b}")),
+                (a, b) => Response::error(format!("send: {a:?} / {b:?}"), 502),
+            }
         }
         "/value" => answer(value.get_with_wait_until(|f| ctx.wait_until(f)).await),
         "/fail" => answer(fail.get().await),

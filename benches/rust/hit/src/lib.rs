@@ -136,7 +136,9 @@ pub fn run(which: u32, n: u32) -> u32 {
         4 => {
             for i in 0..n {
                 let k = black_box(i.wrapping_mul(7919) % KEYS);
-                ok += u32::from(ready(async { KEYED.with(MemoryCache::clone).get(&k).await }));
+                ok += u32::from(ready(async {
+                    KEYED.with(MemoryCache::clone).get(&k).await
+                }));
             }
         }
         _ => {}

@@ -9,7 +9,10 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Fetch, Request, Response, Result, Url};
 
 /// Loads `url`'s body; any status but 200 is an error.
-async fn load(url: &str, signal: Option<&worker::AbortSignal>) -> std::result::Result<String, String> {
+async fn load(
+    url: &str,
+    signal: Option<&worker::AbortSignal>,
+) -> std::result::Result<String, String> {
     let url = Url::parse(url).map_err(|e| e.to_string())?;
     let fetch = Fetch::Url(url);
     let mut res = match signal {
