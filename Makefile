@@ -54,6 +54,7 @@ lint:
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --features rust-wasm --lib -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-features --lib --test wasm --test rust-wasm -- -D warnings
+	RUSTDOCFLAGS='-D warnings' cargo doc --quiet --no-deps --target wasm32-unknown-unknown --features rust-wasm,serde
 	$(CLIPPY_WORKERS) --manifest-path tests/rust-worker/Cargo.toml -- -D warnings
 	$(CLIPPY_WORKERS) --manifest-path examples/rust-worker/Cargo.toml -- -D warnings
 	$(CLIPPY_WORKERS) --manifest-path benches/rust/Cargo.toml --workspace -- -D warnings
