@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { firstGet, startup } from "./cases/startup.mjs";
+import { uploads } from "./cases/upload.mjs";
 import { size } from "./cases/size.mjs";
 import { workerdStartup } from "./cases/workerd-startup.mjs";
 
@@ -39,6 +40,8 @@ if (!quick) console.error("[startup] the first get() after import: node, deno, b
 results.firstGet = ["node", "deno", "bun"].map((rt) => firstGet(rt, { runs: quick ? 3 : 31, env }));
 if (!quick) console.error("[startup] workerd cold starts");
 results.workerdStartup = await workerdStartup({ rounds: quick ? 2 : 31 });
+if (!quick) console.error("[startup] wrangler deploy --dry-run uploads");
+results.uploads = uploads({ env });
 await writeFile(new URL(`results/startup${quick ? ".quick" : ""}.json.tmp`, import.meta.url), JSON.stringify(results, null, 1));
 
 step("node", ["benches/report.mjs", ...flag]);

@@ -47,7 +47,7 @@ function runtimeLoad(size) {
  * for the warm-hit budgets judged in every runtime; `startup`: the startup() result for node;
  * `otherStartups`: those of Deno and Bun; `size`: size(); `workerdStartup`: workerdStartup().
  */
-export function budgets({ node, others = [], startup, otherStartups = [], size, workerdStartup, rust, firstGet = [] }) {
+export function budgets({ node, others = [], startup, otherStartups = [], size, workerdStartup, rust, firstGet = [], uploads }) {
   const warm = variant(node, "warm-await");
   const warmTtl = variant(node, "warm-await-ttl");
   const peek = variant(node, "peek");
@@ -104,6 +104,17 @@ export function budgets({ node, others = [], startup, otherStartups = [], size, 
       (v) => v <= lruCold.beyondEmpty,
       (v) => `${v.toFixed(1)} ms`,
       `lru-cache adds ${lruCold.beyondEmpty.toFixed(1)} ms; spawn → first response, median of ${workerdStartup.rounds} paired rounds`,
+    ]);
+  }
+  if (uploads !== undefined) {
+    const ourUpload = uploads.find((u) => u.ours);
+    const lruUpload = uploads.find((u) => u.name === "lru-cache");
+    list.push([
+      "workerd: a default `wrangler deploy` upload ≤ 2 × lru-cache's (gzip)",
+      ourUpload.gzipKib / lruUpload.gzipKib,
+      (v) => v <= 2,
+      x,
+      `${ourUpload.gzipKib.toFixed(2)} KiB vs ${lruUpload.gzipKib.toFixed(2)} KiB gzip, as wrangler deploy --dry-run reports (the .wasm module is ${(size.wasm.gzip / 1024).toFixed(2)} KiB of ours)`,
     ]);
   }
   // Deno and Bun: import + first var no dearer than lru-cache's import + construction (issue 13).

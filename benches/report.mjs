@@ -15,7 +15,7 @@ const readJson = async (url) => JSON.parse(await readFile(url, "utf8"));
 
 const RUNTIMES = ["node", "deno", "bun", "workerd"];
 const runs = await Promise.all(RUNTIMES.map((r) => readJson(tmp(r))));
-const { startup, size, workerdStartup, firstGet } = await readJson(tmp("startup"));
+const { startup, size, workerdStartup, firstGet, uploads } = await readJson(tmp("startup"));
 const rust = await readJson(tmp("rust"));
 const [node] = runs;
 
@@ -41,7 +41,7 @@ md.push(`${new Date().toISOString()} · ${runs.map(label).join(" · ")}`);
 md.push(`Timers: ${runs.map((r) => `${r.runtime}: ${r.timer}`).join("; ")}.`);
 
 md.push(`## Budgets (${label(node)}${node.version.startsWith("20.") ? "" : " — NOT Node 20, budgets are set for Node 20"})`);
-const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup, rust, firstGet });
+const judged = budgets({ node, others: runs.filter((r) => r !== node), startup: startup.find((s) => s.runtime === "node"), otherStartups: startup.filter((s) => s.runtime !== "node"), size, workerdStartup, rust, firstGet, uploads });
 md.push(table(["budget", "measured", "", "note"], judged.map((b) => [b.budget, b.figure, quick ? "not judged (quick)" : b.pass ? "PASS" : "**MISS**", b.note]), "lrll"));
 
 md.push("## Throughput (ns per op: median over rounds; × memo: median over rounds of the ratio to the hand-written memo in the same round)");
@@ -123,6 +123,9 @@ md.push(
   `The first get() after import, in a fresh process (the import not timed): making the first var, registering its loader and awaiting its first get(), against a hand-written memo's first call of the same loader, each in a process of its own: median over ${firstGet[0].runs} rounds, and the median over rounds of the difference.`,
 );
 md.push(table(["runtime", "ours", "memo's first call", "ours beyond the memo"], firstGet.map((f) => [f.runtime, `${f.ours.toFixed(2)} ms`, `${f.memo.toFixed(2)} ms`, `${f.beyondMemo.toFixed(2)} ms`]), "lrrr"));
+
+md.push("What a Worker uploads: `wrangler deploy --dry-run` of the same Workers (wrangler's defaults: bundled, not minified), as wrangler reports it.");
+md.push(table(["Worker", "Total Upload", "gzip"], uploads.map((u) => [u.ours ? `**${u.name}**` : u.name, `${u.kib.toFixed(2)} KiB`, `${u.gzipKib.toFixed(2)} KiB`]), "lrr"));
 
 md.push("## Case 5: size (bytes; gzip -9 per file, summed)");
 md.push(
