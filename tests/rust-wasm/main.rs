@@ -814,3 +814,37 @@ async fn a_get_decides_when_first_polled_and_answers_a_poll_after_completion_wit
     assert!(matches!(again, Poll::Ready(Err(Error::Inconsistent))));
     assert_eq!(*var.get().await.unwrap(), 2, "the var still serves");
 }
+
+#[wasm_bindgen_test]
+async fn a_clock_failing_while_a_caller_waits_does_not_start_a_second_load() {
+    // The clock returns NaN on its second reading only: the one the first caller's wait makes.
+    let reads = Rc::new(Cell::new(0u32));
+    let r = Rc::clone(&reads);
+    let gate = Gate::new();
+    let (var, calls) = counting_var(
+        Builder::new().clock(move || {
+            r.set(r.get() + 1);
+            if r.get() == 2 {
+                f64::NAN
+            } else {
+                1_000.0
+            }
+        }),
+        Some(gate.clone()),
+    );
+    let out = Rc::new(RefCell::new(None));
+    let o = Rc::clone(&out);
+    let first = get_of(&var);
+    wasm_bindgen_futures::spawn_local(async move { *o.borrow_mut() = Some(first.await) });
+    sleep(20.0).await;
+    assert!(reads.get() >= 2, "the wait read the clock");
+    assert_eq!(
+        calls.get(),
+        1,
+        "load 1 still runs: no second load may start"
+    );
+    gate.open();
+    sleep(5.0).await;
+    assert_eq!(**out.borrow().as_ref().unwrap().as_ref().unwrap(), 1);
+    assert_eq!((calls.get(), var.stats().loads), (1, 1));
+}
