@@ -848,3 +848,28 @@ async fn a_clock_failing_while_a_caller_waits_does_not_start_a_second_load() {
     assert_eq!(**out.borrow().as_ref().unwrap().as_ref().unwrap(), 1);
     assert_eq!((calls.get(), var.stats().loads), (1, 1));
 }
+
+#[wasm_bindgen_test]
+async fn a_wait_until_that_drops_every_task_does_not_loop_over_the_loader() {
+    // A caller's mistake (wait_until must poll the task it is handed): every task is dropped
+    // unpolled, so every load is abandoned at once and its caller asks again — at once.
+    let (var, calls) = counting_var(Builder::new(), None);
+    let handed = Rc::new(Cell::new(0u32));
+    let h = Rc::clone(&handed);
+    let r = var
+        .get_with_wait_until(move |task| {
+            h.set(h.get() + 1);
+            // (Past 1,000 the task is run, so that this test ends either way.)
+            if h.get() > 1_000 {
+                wasm_bindgen_futures::spawn_local(task);
+            }
+        })
+        .await;
+    assert!(
+        calls.get() <= 2,
+        "get() ended after {} loader calls and {} tasks handed to wait_until ({:?})",
+        calls.get(),
+        handed.get(),
+        r.map(|v| *v)
+    );
+}
