@@ -873,3 +873,40 @@ async fn a_wait_until_that_drops_every_task_does_not_loop_over_the_loader() {
         r.map(|v| *v)
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_clock_failing_as_a_caller_asks_again_after_an_abandoned_load_decides_nothing() {
+    // The clock returns NaN on its third reading only: the one a caller makes when the load it
+    // waited on was abandoned (its task dropped unpolled), before it asks the core again.
+    let reads = Rc::new(Cell::new(0u32));
+    let r = Rc::clone(&reads);
+    let (var, calls) = counting_var(
+        Builder::new().clock(move || {
+            r.set(r.get() + 1);
+            if r.get() == 3 {
+                f64::NAN
+            } else {
+                1_000.0
+            }
+        }),
+        None,
+    );
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    drop(kept.borrow_mut().pop());
+    assert!(
+        matches!(first.await, Err(Error::Clock)),
+        "no load started at an unknown time"
+    );
+    assert_eq!((reads.get(), calls.get()), (3, 1));
+    assert_eq!(
+        *var.get().await.unwrap(),
+        2,
+        "with a working clock, the next get() loads"
+    );
+    assert_eq!(var.stats().loads, 1, "the abandoned load is not counted");
+}
