@@ -660,6 +660,11 @@ where
     }
 
     fn after_abandon(self: &Rc<Self>, key: &K, load: LoadId, now: f64) -> Step<K, T, E> {
+        // A clock that fails decides nothing: no load may start at an unknown time (its waiters
+        // would count their bound from it). The caller's get() was counted when it was made.
+        if !now.is_finite() {
+            return Step::Fail(Error::Clock);
+        }
         let plan = {
             let mut st = self.state.borrow_mut();
             let Some(&id) = st.ids.get(key) else {
@@ -909,7 +914,14 @@ where
             JOIN_BOUND_MS
         };
         let deadline = (flight.started + bound).max(now) + JOIN_GRACE_MS;
-        let mut left = deadline - now;
+        // A clock that fails here must not cut the wait short (a NaN left would end it at the
+        // first tick, and the caller would start a second load while this one runs): it waits
+        // its whole bound from now.
+        let mut left = if now.is_finite() {
+            deadline - now
+        } else {
+            bound + JOIN_GRACE_MS
+        };
         let mut settled = JsFuture::from(flight.promise.clone());
         // The bound is waited in ticks (timers one after the other, no clock read between).
         let finished = loop {

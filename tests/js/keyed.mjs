@@ -75,6 +75,26 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.is(cache.memoryCachedVar("f").stats().hits, 3);
   });
 
+  test(`${ISSUE} #1 user code run inside set(name, value) (a then getter of the value) that deletes the name and asks for it again: still one var for the name, so get, peek and size agree`, async () => {
+    const { cache } = keyed();
+    let inner;
+    const value = {
+      get then() {
+        if (inner === undefined) {
+          cache.delete("k");
+          inner = cache.get("k"); // a load that began before set() stored: it cannot overwrite
+        }
+        return undefined;
+      },
+    };
+    cache.set("k", value);
+    assert.is(await inner, "k#1", "the inner get() gets its load's value");
+    assert.is(cache.peek("k"), value, "set() stored last");
+    assert.is(await cache.get("k"), value, "get(name) serves what peek(name) shows");
+    assert.is(cache.size, 1, "one name, one value held");
+    assert.is(cache.memoryCachedVar("k").peek(), value);
+  });
+
   test(`${ISSUE} #1 keyed get(name): a cold stampede on one name is one load; other names load on their own`, async () => {
     const { cache, loads, pending } = keyed({}, true);
     const a = Array.from({ length: 50 }, () => cache.get("a"));

@@ -814,3 +814,99 @@ async fn a_get_decides_when_first_polled_and_answers_a_poll_after_completion_wit
     assert!(matches!(again, Poll::Ready(Err(Error::Inconsistent))));
     assert_eq!(*var.get().await.unwrap(), 2, "the var still serves");
 }
+
+#[wasm_bindgen_test]
+async fn a_clock_failing_while_a_caller_waits_does_not_start_a_second_load() {
+    // The clock returns NaN on its second reading only: the one the first caller's wait makes.
+    let reads = Rc::new(Cell::new(0u32));
+    let r = Rc::clone(&reads);
+    let gate = Gate::new();
+    let (var, calls) = counting_var(
+        Builder::new().clock(move || {
+            r.set(r.get() + 1);
+            if r.get() == 2 {
+                f64::NAN
+            } else {
+                1_000.0
+            }
+        }),
+        Some(gate.clone()),
+    );
+    let out = Rc::new(RefCell::new(None));
+    let o = Rc::clone(&out);
+    let first = get_of(&var);
+    wasm_bindgen_futures::spawn_local(async move { *o.borrow_mut() = Some(first.await) });
+    sleep(20.0).await;
+    assert!(reads.get() >= 2, "the wait read the clock");
+    assert_eq!(
+        calls.get(),
+        1,
+        "load 1 still runs: no second load may start"
+    );
+    gate.open();
+    sleep(5.0).await;
+    assert_eq!(**out.borrow().as_ref().unwrap().as_ref().unwrap(), 1);
+    assert_eq!((calls.get(), var.stats().loads), (1, 1));
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_until_that_drops_every_task_does_not_loop_over_the_loader() {
+    // A caller's mistake (wait_until must poll the task it is handed): every task is dropped
+    // unpolled, so every load is abandoned at once and its caller asks again — at once.
+    let (var, calls) = counting_var(Builder::new(), None);
+    let handed = Rc::new(Cell::new(0u32));
+    let h = Rc::clone(&handed);
+    let r = var
+        .get_with_wait_until(move |task| {
+            h.set(h.get() + 1);
+            // (Past 1,000 the task is run, so that this test ends either way.)
+            if h.get() > 1_000 {
+                wasm_bindgen_futures::spawn_local(task);
+            }
+        })
+        .await;
+    assert!(
+        calls.get() <= 2,
+        "get() ended after {} loader calls and {} tasks handed to wait_until ({:?})",
+        calls.get(),
+        handed.get(),
+        r.map(|v| *v)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_clock_failing_as_a_caller_asks_again_after_an_abandoned_load_decides_nothing() {
+    // The clock returns NaN on its third reading only: the one a caller makes when the load it
+    // waited on was abandoned (its task dropped unpolled), before it asks the core again.
+    let reads = Rc::new(Cell::new(0u32));
+    let r = Rc::clone(&reads);
+    let (var, calls) = counting_var(
+        Builder::new().clock(move || {
+            r.set(r.get() + 1);
+            if r.get() == 3 {
+                f64::NAN
+            } else {
+                1_000.0
+            }
+        }),
+        None,
+    );
+    let kept = Rc::new(RefCell::new(Vec::new()));
+    let wait_until = keep_first(&kept);
+    let v = var.clone();
+    let first =
+        start(Box::pin(async move { v.get_with_wait_until(wait_until).await }) as Fut<Got<u32>>)
+            .await;
+    drop(kept.borrow_mut().pop());
+    assert!(
+        matches!(first.await, Err(Error::Clock)),
+        "no load started at an unknown time"
+    );
+    assert_eq!((reads.get(), calls.get()), (3, 1));
+    assert_eq!(
+        *var.get().await.unwrap(),
+        2,
+        "with a working clock, the next get() loads"
+    );
+    assert_eq!(var.stats().loads, 1, "the abandoned load is not counted");
+}
