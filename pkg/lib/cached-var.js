@@ -249,8 +249,8 @@ export class CachedVar {
   #refused() {
     try {
       ensureStack();
-      this.#attached();
-      this.#machine.refused(this.#id);
+      const self = this.#attached();
+      self.#machine.refused(self.#id);
     } catch {
       // Counting must never replace the caller's error.
     }
@@ -265,11 +265,12 @@ export class CachedVar {
       const v = this.#storage.get(this.name);
       if (v !== NO_VALUE_STORED) {
         // (A var whose name was forgotten takes a slot again to count the hit.)
+        let self = this;
         if (this.#id < 0) {
           ensureStack();
-          this.#attached();
+          self = this.#attached();
         }
-        this.#hits++;
+        self.#hits++;
         return this.#serve(v, signal);
       }
     } else if (this.#hit !== null) {
@@ -295,7 +296,12 @@ export class CachedVar {
     }
     const now = this.#now();
     ensureStack();
-    this.#attached();
+    return this.#attached().#decide(now, waitUntil, signal);
+  }
+
+  // The core's answer to a get() at `now`, carried out (the rest of #get, on the var to go on
+  // with: see #attached).
+  #decide(now, waitUntil, signal) {
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     const [kind, id] = unpack(this.#machine.get(this.#id, now));
@@ -510,7 +516,8 @@ export class CachedVar {
     const { now, clockError } = this.#settleTime();
     if (clockError !== null) return this.#settleGroup(g, { error: clockError });
     const callers = g.shared + g.own.size;
-    // (No ensureStack(): this runs from a timer or a reaction, on a fresh stack.)
+    // (No ensureStack(): this runs from a timer or a reaction, on a fresh stack. A var with
+    // waiters has a load running, so its name is not forgotten: #attached() is this var.)
     this.#attached();
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
@@ -844,7 +851,11 @@ export class CachedVar {
     const hit = this.#storage === null ? resolved(value) : null;
     const now = this.#now();
     ensureStack();
-    this.#attached();
+    this.#attached().#setAt(value, hit, now);
+  }
+
+  // The rest of set(), on the var to go on with (see #attached).
+  #setAt(value, hit, now) {
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     if (this.#storage !== null) {
@@ -866,7 +877,11 @@ export class CachedVar {
   invalidate() {
     const now = this.#now();
     ensureStack();
-    this.#attached();
+    return this.#attached().#invalidateAt(now);
+  }
+
+  // The rest of invalidate(), on the var to go on with (see #attached).
+  #invalidateAt(now) {
     this.#joinable = null;
     if (!this.#machine.invalidate(this.#id, now)) return false;
     this.#forced = true;
@@ -966,9 +981,13 @@ export class CachedVar {
     return id;
   }
 
-  // A detached var asks its cache for a slot before it tells the core anything.
+  // The var a call goes on with once it is about to tell the core something: this one — which,
+  // detached, first takes a slot again — or, if user code this very call ran (a getter of its
+  // options or value, the clock, custom storage) let the cache forget this var's name and a keyed
+  // call then made a new var for it, that var: the one var of the name. (This var was then never
+  // handed out: a held var is found again by its name, so no new one is made while it lives.)
   #attached() {
-    if (this.#id < 0) this.#cache._reattach(this);
+    return this.#id < 0 ? this.#cache._reattach(this) : this;
   }
 
   /** @internal The counters of the current slot (MemoryCache#stats: its totals). */

@@ -273,14 +273,21 @@ export class MemoryCache {
     this.#finalizer.register(v, v.name);
   }
 
-  /** @internal A detached var `v` is used again: it takes a slot and its name back. */
+  /**
+   * @internal A detached var `v` is used again: it takes a slot and its name back, and is
+   * returned — unless a newer var of its name is attached (see CachedVar#attached), returned
+   * instead.
+   */
   _reattach(v) {
+    const current = this.#vars.get(v.name);
+    if (current !== undefined && current !== v) return current;
     ensureStack();
     this.#reclaim();
     const id = v._attach(this.#machine);
     this.#vars.set(v.name, v);
     this.#byId[id] = v;
     this.#detached?.delete(v.name);
+    return v;
   }
 
   /** @internal Var `name` (slot `id`) now holds a value that never expires; `hit` is its promise. */

@@ -45,6 +45,10 @@ const JOIN_GRACE_MS: f64 = 50.0;
 /// then left with nothing pending, and workerd answers it (an error) within a tick instead of
 /// holding it until the bound (30 s without a `timeout`).
 const JOIN_TICK_MS: f64 = 1_000.0;
+/// How many of the loads one `get` started may be abandoned (their task dropped by
+/// `wait_until`, or taken over past their bound) before it answers [`Error::Abandoned`] instead
+/// of starting another: one, so that a task lost once (its request ended) is retried.
+const MAX_LED_ABANDONED: u32 = 1;
 
 /// What a loader is given: the abort signal of its load, the previous value, and a way to set
 /// the freshness lifetime of the value it returns.
@@ -354,6 +358,11 @@ where
     ) -> Result<Rc<T>, Error<E>> {
         let sh = &self.shared;
         let mut step = sh.first_step(key, now);
+        // The load this call started last, and how many loads it started were abandoned: a
+        // `wait_until` that drops every task it is handed would otherwise have this call start
+        // load after load, in a microtask loop, for ever.
+        let mut led = None;
+        let mut led_abandoned = 0u32;
         loop {
             match step {
                 Step::Serve(v) => return Ok(v),
@@ -378,12 +387,19 @@ where
                     wait_until(Box::pin(async move {
                         let _ = shared.finish(running, &owned, false).await;
                     }));
+                    led = Some(load);
                     step = Step::Join(load, flight);
                 }
                 Step::Join(load, flight) => match sh.wait(&flight).await {
                     Outcome::Value(v) => return Ok(v),
                     Outcome::Failed(e) => return Err(e),
                     Outcome::Abandoned => {
+                        if led == Some(load) {
+                            led_abandoned = led_abandoned.saturating_add(1);
+                            if led_abandoned > MAX_LED_ABANDONED {
+                                return Err(Error::Abandoned);
+                            }
+                        }
                         let now = (sh.clock)();
                         step = sh.after_abandon(key, load, now);
                     }

@@ -27,6 +27,11 @@ pub enum Error<E> {
     /// both outside a request): the load never started and left no trace. Call `get()` while
     /// handling a request.
     Runtime(JsValue),
+    /// The loads this `get` started were abandoned twice in a row — their tasks dropped by its
+    /// `wait_until` before they finished (it must poll them), or taken over past their bound —
+    /// so it stopped instead of starting load after load. Nothing was cached; the next `get`
+    /// loads again.
+    Abandoned,
     /// The cache already holds 2^32 keys: no new key can be added.
     Full,
     /// The cache's bookkeeping disagreed with its core (a bug in this crate), or a `get()`
@@ -63,6 +68,7 @@ impl<E> Clone for Error<E> {
             Error::Reentrant => Error::Reentrant,
             Error::Clock => Error::Clock,
             Error::Runtime(v) => Error::Runtime(v.clone()),
+            Error::Abandoned => Error::Abandoned,
             Error::Full => Error::Full,
             Error::Inconsistent => Error::Inconsistent,
             Error::ToJs(v) => Error::ToJs(v.clone()),
@@ -78,6 +84,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::Reentrant => f.write_str("Reentrant"),
             Error::Clock => f.write_str("Clock"),
             Error::Runtime(v) => f.debug_tuple("Runtime").field(v).finish(),
+            Error::Abandoned => f.write_str("Abandoned"),
             Error::Full => f.write_str("Full"),
             Error::Inconsistent => f.write_str("Inconsistent"),
             Error::ToJs(v) => f.debug_tuple("ToJs").field(v).finish(),
@@ -95,6 +102,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Runtime(v) => write!(
                 f,
                 "a load could not be started ({v:?}); on Workers, call get() while handling a request"
+            ),
+            Error::Abandoned => f.write_str(
+                "the loads this get() started were abandoned twice (is wait_until polling the task it is handed?)",
             ),
             Error::Full => f.write_str("the cache cannot hold more keys"),
             Error::Inconsistent => f.write_str("internal inconsistency (a bug); nothing cached"),

@@ -95,6 +95,31 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.is(cache.memoryCachedVar("k").peek(), value);
   });
 
+  test(`${ISSUE} #1 user code run inside get(name, options) (a getter of its options) that deletes the name and asks for it again: one var, one load, every get() counted`, async () => {
+    const { cache, loads } = keyed({ ttl: 60_000 });
+    let inner;
+    await cache.get("g");
+    cache.invalidate("g"); // the next get() decides in the core (no warm hit)
+    const options = {
+      get signal() {
+        if (inner === undefined) {
+          cache.delete("g");
+          inner = cache.get("g");
+        }
+        return undefined;
+      },
+    };
+    const outer = cache.get("g", options);
+    assert.is(await inner, "g#2");
+    assert.is(await outer, "g#2", "the outer get() joined the inner one's load");
+    assert.is(loads.get("g"), 2, "one load after the delete");
+    assert.is(await cache.get("g"), "g#2");
+    assert.is(cache.size, 1);
+    const s = cache.stats();
+    assert.is(s.hits + s.misses, 4, "every get() counted once");
+    assert.is(cache.memoryCachedVar("g").peek(), "g#2");
+  });
+
   test(`${ISSUE} #1 keyed get(name): a cold stampede on one name is one load; other names load on their own`, async () => {
     const { cache, loads, pending } = keyed({}, true);
     const a = Array.from({ length: 50 }, () => cache.get("a"));

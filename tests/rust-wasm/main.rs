@@ -870,7 +870,13 @@ async fn a_wait_until_that_drops_every_task_does_not_loop_over_the_loader() {
         "get() ended after {} loader calls and {} tasks handed to wait_until ({:?})",
         calls.get(),
         handed.get(),
-        r.map(|v| *v)
+        r.as_ref().map(|v| **v)
+    );
+    assert!(matches!(r, Err(Error::Abandoned)), "{r:?}");
+    assert_eq!(
+        *var.get().await.unwrap(),
+        3,
+        "the next get() (spawn_local) loads"
     );
 }
 
