@@ -156,6 +156,13 @@ export function budgets({ node, others = [], startup, otherStartups = [], size, 
       if (v === undefined) continue;
       list.push([`${r.runtime}: warm await get(), ${what} ≤ 1.10 × memo`, ours(v).ratio, (n) => n <= 1.1, x, `${ns(ours(v).median)}`]);
     }
+    // Issue 12's names memory, in every runtime that runs case 7 (not workerd).
+    const ours7 = r.names?.find((m) => m.ours);
+    const lru7 = r.names?.find((m) => !m.ours);
+    if (ours7 !== undefined && lru7 !== undefined) {
+      list.push([`${r.runtime}: 1 M names: JS heap + wasm growth ≤ 2 × lru-cache's`, Math.max(0, ours7.growthAfterWarmup) / Math.max(lru7.growthAfterWarmup, 64 * KB), (n) => n <= 2, x, `ours ${bytes(ours7.growthAfterWarmup)}, lru-cache ${bytes(lru7.growthAfterWarmup)} (as in Node's row)`]);
+      list.push([`${r.runtime}: 1 M names: no growth from the 2nd to the 10th 100,000 (≤ 256 KB of gc noise)`, ours7.growthSecondToLast, (n) => n <= 256 * KB, bytes, `of which wasm ${bytes(ours7.wasmSecondToLast)}`]);
+    }
     // Issue 12's keyed warm hit, in every runtime too.
     const m = r.variants.find((x) => x.id === "many-vars");
     if (m !== undefined) {
