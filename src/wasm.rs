@@ -179,21 +179,14 @@ impl Machine {
         self.cache.state(var, now) as u32
     }
 
-    /// `[hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips]`.
+    /// `[hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips]`: the
+    /// counters in the order of [`Stats::named`](crate::core::Stats::named).
     pub fn stats(&self, var: u32) -> Vec<f64> {
-        let s = self.cache.stats(var);
-        [
-            s.hits,
-            s.misses,
-            s.loads,
-            s.errors,
-            s.stale_served,
-            s.timeouts,
-            s.coalesced,
-            s.cooldown_skips,
-        ]
-        .iter()
-        .map(|&n| n as f64)
-        .collect()
+        self.cache
+            .stats(var)
+            .named()
+            .iter()
+            .map(|&(_, n)| n as f64)
+            .collect()
     }
 }
