@@ -961,7 +961,7 @@ export class CachedVar {
    */
   _detach() {
     const slot = this.#slotStats();
-    this.#drop(); // (first: it hands the hits counted on `#forever` to `#hits`, zeroed next)
+    this.#drop(); // (before #hits is zeroed: it hands over the hits counted in the cache's index)
     this.#hits = 0;
     this.#fastJoins = 0;
     this.#id = -1;
@@ -969,7 +969,6 @@ export class CachedVar {
     this.#joinable = null;
     // (#forced stays: a var invalidated, then forgotten, still skips the shared tier next.)
     this.#dropped = undefined;
-    this.#drop();
     if (this.#handedOut) this.#carried = this.#carried === null ? slot : addStats(this.#carried, slot);
     return slot;
   }

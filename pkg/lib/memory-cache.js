@@ -128,7 +128,8 @@ export class MemoryCache {
    */
   get(name, options) {
     try {
-      if (options === undefined) {
+      // (A cache whose values all expire indexes none: its hits skip the lookup.)
+      if (options === undefined && this.#index.size !== 0) {
         const id = this.#index.get(name);
         if (id !== undefined) {
           this.#indexHits[id]++;
