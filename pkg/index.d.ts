@@ -160,7 +160,11 @@ export interface GetOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Counters since the var was created. */
+/**
+ * Counters since the var was created — or, for the var of a name keyed calls
+ * (`MemoryCache#get(name)`, …) used first, since `memoryCachedVar(name)` first returned it; the
+ * cache's `stats()` hold every count.
+ */
 export interface CachedVarStats {
   /** `get()`s resolved from a fresh value without waiting. */
   hits: number;
@@ -245,7 +249,10 @@ export declare class CachedVar<T = unknown, Out = T> {
   set(value: T): void;
   /** Drops the value (unless under `cooldown`); loads that began before can no longer store. */
   invalidate(): void;
-  /** Counters since creation. */
+  /**
+   * Counters since creation, or since `memoryCachedVar(name)` first returned this var when keyed
+   * calls made it (the cache's `stats()` hold the counts before).
+   */
   stats(): CachedVarStats;
 }
 

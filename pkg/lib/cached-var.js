@@ -143,6 +143,8 @@ export class CachedVar {
   // still hold it; `#carried`: its counters from the slots it left (kept for such a var only).
   #handedOut = false;
   #carried = null;
+  // stats() at the first hand-out of a var keyed calls made (null: none), subtracted from stats().
+  #since = null;
   // How many times its name was forgotten (tests tell a var's windows apart by it).
   #detachments = 0;
 
@@ -798,17 +800,22 @@ export class CachedVar {
     this.#setForever(null);
   }
 
-  // Sets `#forever` (nothing else does). In an unbounded MemoryCache the promise is also indexed
-  // there, by name and slot, for keyed hits that skip the var (a bounded cache must hear of
-  // every hit, for its LRU order); the cache counts those hits by slot, and the count comes over
-  // to `#hits` when the promise leaves the index. No user code runs here.
+  // Sets `#forever` (nothing else does). In an unbounded MemoryCache, while no user holds this
+  // var, the promise is also indexed there by name, for keyed hits that skip the var (a bounded
+  // cache must hear of every hit, for its LRU order; a held var counts every hit in its stats()).
+  // No user code runs here.
   #setForever(p) {
     const old = this.#forever;
     if (old === p) return;
-    const index = this.#cache !== null && !this.#bounded ? this.#cache : null;
-    if (old !== null && index !== null) this.#hits += index._unindex(this.name, this.#id);
+    const index = this.#indexedIn();
+    if (old !== null && index !== null) index._unindex(this.name);
     this.#forever = p;
-    if (p !== null && index !== null) index._index(this.name, this.#id, p);
+    if (p !== null && index !== null) index._index(this.name, p);
+  }
+
+  // The cache that indexes this var's never-expiring value, or null (see #setForever).
+  #indexedIn() {
+    return this.#cache !== null && !this.#bounded && !this.#handedOut ? this.#cache : null;
   }
 
   /** @internal Drops the value after the cache evicted it (maxEntries): no fallback is kept. */
@@ -944,10 +951,18 @@ export class CachedVar {
     return this.#detachments;
   }
 
-  /** @internal memoryCachedVar() handed this var to a user. */
-  _handOut() {
+  /**
+   * @internal memoryCachedVar() handed this var to a user; `used`: it may have counted calls
+   * already (keyed calls made it). Its stats() count from the first hand-out on: keyed hits
+   * before it were served by the cache's index, which counts them in the cache's totals only.
+   */
+  _handOut(used) {
     // (Written once: memoryCachedVar(name) on a warm path then only reads the var.)
-    if (!this.#handedOut) this.#handedOut = true;
+    if (this.#handedOut) return;
+    const index = this.#forever !== null ? this.#indexedIn() : null;
+    if (index !== null) index._unindex(this.name);
+    if (used) this.#since = this.stats();
+    this.#handedOut = true;
   }
 
   /** @internal Whether a user may hold this var (see #handedOut). */
@@ -961,7 +976,7 @@ export class CachedVar {
    */
   _detach() {
     const slot = this.#slotStats();
-    this.#drop(); // (before #hits is zeroed: it hands over the hits counted in the cache's index)
+    this.#drop();
     this.#hits = 0;
     this.#fastJoins = 0;
     this.#id = -1;
@@ -1000,15 +1015,16 @@ export class CachedVar {
     ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const joins = this.#fastJoins;
-    const indexed = this.#forever !== null && this.#cache !== null && !this.#bounded ? this.#cache._indexHits(this.#id) : 0;
-    return { hits: hits + this.#hits + indexed, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
+    return { hits: hits + this.#hits, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
   }
 
-  /** Counters since creation. */
+  /** Counters since creation, or since memoryCachedVar() first returned this var. */
   stats() {
     const slot = this.#slotStats();
     const counts = this.#carried === null ? slot : addStats(this.#carried, slot);
-    return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
+    const all = this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
+    if (this.#since !== null) for (const k in all) all[k] -= this.#since[k];
+    return all;
   }
 }
 

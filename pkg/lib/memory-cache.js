@@ -45,14 +45,15 @@ export class MemoryCache {
   // The vars whose names the core holds, by name and by slot.
   #vars = new Map();
   #byId = [];
-  // Unbounded caches: the vars whose stored value never expires, by name → slot, with that
-  // value's promise and the hits served from here, by slot (kept by each var as its `#forever`
-  // changes: CachedVar#setForever). A keyed warm hit then reads a Map entry and two compact
-  // arrays, not the var: over 10,000 names, 1.10-1.13x a hand-written memo in Node, Deno and Bun
-  // where reading the var cost 1.3-1.6x (a counter on the promise itself: Deno 1.4x).
+  // Unbounded caches: name → the stored value's resolved promise, for the names whose value never
+  // expires and whose var no user holds (kept by each var as its `#forever` changes:
+  // CachedVar#setForever), and the keyed hits served from here. A keyed warm hit then reads one
+  // Map entry and nothing of the var: over 10,000 names, as fast as a hand-written memo, where
+  // reading the var cost 1.3-1.6x and a slot held here plus arrays by slot 1.10-1.22x (one more
+  // random read per hit; Bun's lru-cache is only 1.6x the memo). No per-name counter: a held var
+  // is never indexed, so its stats() see every hit (CachedVar#handOut).
   #index = new Map();
-  #indexed = [];
-  #indexHits = [];
+  #indexHits = 0;
   // Vars handed out by memoryCachedVar() whose names were forgotten, held weakly (null: none),
   // and the registry that removes an entry once its var is collected.
   #detached = null;
@@ -90,12 +91,13 @@ export class MemoryCache {
       v = this.#detached?.get(name)?.deref();
       if (v !== undefined) this._reattach(v);
     }
-    if (v !== undefined) {
-      if (options !== undefined) this.#checkSame(v, options);
-    } else {
+    if (v === undefined) {
       v = this.#create(name, options);
+      v._handOut(false);
+      return v;
     }
-    v._handOut();
+    if (options !== undefined) this.#checkSame(v, options);
+    v._handOut(true);
     return v;
   }
 
@@ -130,10 +132,10 @@ export class MemoryCache {
     try {
       // (A cache whose values all expire indexes none: its hits skip the lookup.)
       if (options === undefined && this.#index.size !== 0) {
-        const id = this.#index.get(name);
-        if (id !== undefined) {
-          this.#indexHits[id]++;
-          return this.#indexed[id];
+        const hit = this.#index.get(name);
+        if (hit !== undefined) {
+          this.#indexHits++;
+          return hit;
         }
       }
       const v = this.#vars.get(name);
@@ -198,11 +200,14 @@ export class MemoryCache {
     return this.#machine.stored_count();
   }
 
-  /** Counters summed over every var this cache ever had (forgotten names included). O(names). */
+  /**
+   * Counters summed over every var this cache ever had (forgotten names included), with the keyed
+   * hits the cache served itself. O(names).
+   */
   stats() {
     let total = this.#retired ?? zeroStats();
     for (const v of this.#vars.values()) total = addStats(total, v._slotCounts());
-    return total;
+    return { ...total, hits: total.hits + this.#indexHits };
   }
 
   #checkSame(v, options) {
@@ -291,25 +296,14 @@ export class MemoryCache {
     return v;
   }
 
-  /** @internal Var `name` (slot `id`) now holds a value that never expires; `hit` is its promise. */
-  _index(name, id, hit) {
-    this.#index.set(name, id);
-    this.#indexed[id] = hit;
-    this.#indexHits[id] = 0;
+  /** @internal Var `name`, held by no user, now holds a value that never expires; `hit` is its promise. */
+  _index(name, hit) {
+    this.#index.set(name, hit);
   }
 
-  /** @internal Var `name` (slot `id`) no longer holds that value: returns the hits served here. */
-  _unindex(name, id) {
+  /** @internal Var `name` no longer holds that value, or was handed out. */
+  _unindex(name) {
     this.#index.delete(name);
-    this.#indexed[id] = undefined;
-    const hits = this.#indexHits[id];
-    this.#indexHits[id] = 0;
-    return hits;
-  }
-
-  /** @internal The hits served from the index to slot `id` since its value was indexed. */
-  _indexHits(id) {
-    return this.#indexHits[id];
   }
 
   /** @internal A fast-path hit of var `id` (bounded caches). */

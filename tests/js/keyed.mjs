@@ -38,7 +38,7 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.deepEqual([s.hits, s.misses, s.loads], [1, 2, 2], "stats() totals over the names");
   });
 
-  test(`${ISSUE} #1 keyed warm hits of a value that never expires (served from the cache's index, not the var) count in the var's and the cache's stats, across set, invalidate, delete`, async () => {
+  test(`${ISSUE} #1 keyed warm hits of a value that never expires count in a held var's and the cache's stats, across set, invalidate, delete; those of a name no user holds (served by the cache's index) in the cache's`, async () => {
     const { cache } = keyed();
     const v = cache.memoryCachedVar("n");
     const hits = () => [v.stats().hits, cache.stats().hits];
@@ -60,6 +60,19 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.is(cache.delete("n"), true);
     assert.is(await cache.get("n"), "n#3", "after delete, loads afresh");
     assert.is(cache.stats().hits, 5, "totals keep the forgotten name's hits");
+    cache.set("w", "set-w");
+    assert.is(await cache.get("w"), "set-w");
+    assert.is(await cache.get("w"), "set-w");
+    assert.is(cache.stats().hits, 7, "hits of a name no user holds");
+    cache.set("w", "set-w2");
+    assert.is(await cache.get("w"), "set-w2", "a replaced value is served by name at once");
+    assert.is(cache.invalidate("w"), true);
+    assert.is(await cache.get("w"), "w#1", "after invalidate, a keyed get() of it loads");
+    assert.is(cache.delete("w"), true);
+    assert.is(await cache.get("w"), "w#2", "after delete, loads afresh");
+    assert.is(await cache.get("w"), "w#2");
+    const s2 = cache.stats();
+    assert.deepEqual([s2.hits, s2.misses, s2.loads], [9, 5, 5], "totals keep the deleted name's counts");
   });
 
   test(`${ISSUE} #1 a caller that freezes the promise a warm get(name) gave it breaks nothing: later hits are served and counted`, async () => {
@@ -72,7 +85,26 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     assert.is(await cache.get("f"), "f#1");
     assert.is(loads.get("f"), 1, "no reload");
     assert.is(cache.stats().hits, 3);
-    assert.is(cache.memoryCachedVar("f").stats().hits, 3);
+  });
+
+  test(`${ISSUE} #1 keyed calls on a name no user holds, then memoryCachedVar(name): the cache's stats() keep every count; the var's count from that first hand-out on, hits included`, async () => {
+    const { cache } = keyed();
+    await cache.get("u"); // miss, load
+    await cache.get("u");
+    await cache.get("u"); // two hits, served by the cache's index
+    const before = cache.stats();
+    assert.deepEqual([before.hits, before.misses, before.loads], [2, 1, 1]);
+    const v = cache.memoryCachedVar("u");
+    assert.deepEqual(v.stats(), { hits: 0, misses: 0, loads: 0, errors: 0, staleServed: 0, timeouts: 0, coalesced: 0, cooldownSkips: 0 }, "nothing yet since it was handed out");
+    assert.is(cache.memoryCachedVar("u"), v, "same var on the next look-up");
+    await cache.get("u");
+    await v.get();
+    assert.is(v.invalidate(), true);
+    assert.is(await cache.get("u"), "u#2");
+    const s = v.stats();
+    assert.deepEqual([s.hits, s.misses, s.loads], [2, 1, 1], "a held var sees the keyed hits too");
+    const total = cache.stats();
+    assert.deepEqual([total.hits, total.misses, total.loads], [4, 2, 2], "the totals lost nothing");
   });
 
   test(`${ISSUE} #1 user code run inside set(name, value) (a then getter of the value) that deletes the name and asks for it again: still one var for the name, so get, peek and size agree`, async () => {
