@@ -91,13 +91,13 @@ export class MemoryCache {
       v = this.#detached?.get(name)?.deref();
       if (v !== undefined) this._reattach(v);
     }
-    if (v === undefined) {
+    if (v !== undefined) {
+      if (options !== undefined) this.#checkSame(v, options);
+      v._handOut(true);
+    } else {
       v = this.#create(name, options);
       v._handOut(false);
-      return v;
     }
-    if (options !== undefined) this.#checkSame(v, options);
-    v._handOut(true);
     return v;
   }
 
