@@ -181,6 +181,7 @@ class World {
     // Held names the caches forgot (seen detached), and keyed calls made: for the report.
     this.forgotten = 0;
     this.keyedCalls = 0;
+    this.lateHandOuts = 0;
   }
 
   // The clock of a cache's defaults: keyed-only names read it. With no call on one of them in
@@ -859,9 +860,16 @@ class World {
     if (r !== had) this.violate(`cache.delete(${JSON.stringify(X.name)}) returned ${r}, the model ${had} (a value was ${had ? "" : "not "}stored)`);
   }
 
-  /** cache.memoryCachedVar(name) of a held name: the very var it handed out, attached. */
+  /**
+   * cache.memoryCachedVar(name) of a held name: the very var it handed out, attached. Of a
+   * keyed-only name: the name is held from then on (#handOutLate).
+   */
   lookup(X) {
-    if (X.cache === null || X.keyed) return;
+    if (X.cache === null) return;
+    if (X.keyed) {
+      this.#handOutLate(X);
+      return;
+    }
     this.events++;
     X.touched = true;
     this.#flush(X);
@@ -876,6 +884,33 @@ class World {
     }
     if (v !== X.v) this.violate(`${X.name}: memoryCachedVar() returned another object than the var it handed out${X.attached ? "" : " (after the name was forgotten)"}`);
     this.#attachedAgain(X, "memoryCachedVar()");
+  }
+
+  // Issue 12: memoryCachedVar(name) of a name only keyed calls used so far. The var is held from
+  // now on, and its stats() count from this first hand-out (its keyed hits until now were served
+  // by the cache's index, unattributed): zero now, then the model's counts less those at the
+  // hand-out. The cache's totals keep every count (#checkTotals, unchanged).
+  #handOutLate(X) {
+    this.events++;
+    X.touched = true;
+    this.#flush(X);
+    let v;
+    try {
+      v = X.cache.memoryCachedVar(X.name);
+    } catch (error) {
+      this.violate(`${X.name}: memoryCachedVar() of a keyed-only name threw ${describeError(error)}`);
+      return;
+    }
+    const s = v.stats();
+    const off = STAT_KEYS.filter((k) => s[k] !== 0);
+    if (off.length > 0) this.violate(`${X.name}: stats() of a var first handed out after keyed calls count from then, but ${off.map((k) => `${k} is ${s[k]}`).join(", ")}`);
+    if (v._id < 0) this.violate(`${X.name}: memoryCachedVar() handed out a var without a slot`);
+    X.keyed = false;
+    X.v = v;
+    X.attached = v._id >= 0;
+    X.statsBase = { ...X.model.stats };
+    X.getsBase = X.gets;
+    this.lateHandOuts++;
   }
 
   /** has(), peek() and size of a cache, against the model (after its evictions are learnt). */
@@ -1298,9 +1333,9 @@ class World {
         this.now -= c.ms;
         break;
       case "clockFault": {
-        // (A keyed-only name reads its cache's clock, which never faults.)
+        // (A keyed-only name reads its cache's clock, which never faults, held or not.)
         const X = this.varOf(c.x);
-        if (!X.keyed) X.clockArm = { left: c.after, kind: c.kind };
+        if (!X.spec.keyed) X.clockArm = { left: c.after, kind: c.kind };
         break;
       }
       case "storageFault": {
@@ -1439,14 +1474,16 @@ class World {
       const s = X.keyed ? null : X.v.stats();
       // (With rules.countEarly off, gets rejected before a decision are not counted: only the
       // model, which knows them, can check the count.)
-      if (s !== null && this.rules.countEarly && s.hits + s.misses !== X.gets) this.violate(`${X.name}: stats() hits + misses = ${s.hits} + ${s.misses}, but ${X.gets} gets were made`);
+      const gets = X.gets - (X.getsBase ?? 0);
+      if (s !== null && this.rules.countEarly && s.hits + s.misses !== gets) this.violate(`${X.name}: stats() hits + misses = ${s.hits} + ${s.misses}, but ${gets} gets were made${X.getsBase === undefined ? "" : " since its first hand-out"}`);
       if (X.spec.home === "custom") continue;
       const actual = X.keyed ? X.cache.peek(X.name) : X.v.peek();
       if (X.spec.home === "bounded" && actual !== undefined) held++;
       if (X.weak) continue;
       if (s !== null && !m.statsInexact) {
-        const off = STAT_KEYS.filter((k) => s[k] !== m.stats[k]);
-        if (off.length > 0) this.violate(`${X.name}: stats() ${off.map((k) => `${k} ${s[k]} (model ${m.stats[k]})`).join(", ")}`);
+        const want = (k) => m.stats[k] - (X.statsBase?.[k] ?? 0);
+        const off = STAT_KEYS.filter((k) => s[k] !== want(k));
+        if (off.length > 0) this.violate(`${X.name}: stats() ${off.map((k) => `${k} ${s[k]} (model ${want(k)})`).join(", ")}${X.statsBase === undefined ? "" : " since its first hand-out"}`);
       }
       if (X.spec.home === "bounded" && !X.keyed && m.stored === null && m.dropped !== null && !X.v._holds()) m.evict();
       const want = m.stored?.value;
@@ -1722,6 +1759,7 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
   let takeovers = 0;
   let forgotten = 0;
   let keyedCalls = 0;
+  let lateHandOuts = 0;
   const property = fc.asyncProperty(worldArb(env, w), fc.commands(commandArbs(env, w), { maxCommands, size }), async (spec, cmds) => {
     const world = new World(api, spec, env);
     executed++;
@@ -1733,6 +1771,7 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
       takeovers += world.takeovers;
       forgotten += world.forgotten;
       keyedCalls += world.keyedCalls;
+      lateHandOuts += world.lateHandOuts;
     }
   });
   const plugins = Number.isFinite(budgetMs) ? [fc.interruptAfterTimeLimit(budgetMs)] : [];
@@ -1748,7 +1787,7 @@ export async function fuzz(api, { seed = 1, runs = 100, budgetMs = Infinity, max
       error: String(details.errorInstance?.message ?? details.error ?? "").split("\n").slice(0, 8).join("\n"),
     });
   }
-  return { runs: executed, generated: details.numRuns, ops, takeovers, forgotten, keyedCalls, failures };
+  return { runs: executed, generated: details.numRuns, ops, takeovers, forgotten, keyedCalls, lateHandOuts, failures };
 }
 
 /** A world spec as text (JSON would print Infinity as null). */

@@ -175,7 +175,7 @@ const budgetMs = Number(option("--budget", "6000"));
 let started = performance.now();
 const r = await fuzz(api, { seed, runs, budgetMs, maxCommands: 60, size: "max", rules, weights, shrink });
 let seconds = (performance.now() - started) / 1000;
-check(r.failures.length === 0, `property (seed ${seed}): ${r.runs} runs, ${r.ops} operations in ${seconds.toFixed(1)} s (${Math.round(r.ops / seconds)} ops/s; ${r.keyedCalls} calls by name, ${r.forgotten} held vars seen forgotten)${r.failures.map(showFailure).join("")}`);
+check(r.failures.length === 0, `property (seed ${seed}): ${r.runs} runs, ${r.ops} operations in ${seconds.toFixed(1)} s (${Math.round(r.ops / seconds)} ops/s; ${r.keyedCalls} calls by name, ${r.lateHandOuts} keyed-only names handed out later, ${r.forgotten} held vars seen forgotten)${r.failures.map(showFailure).join("")}`);
 
 for (const c of CASES) {
   const res = await runCase(api, c, { rules });
