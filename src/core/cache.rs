@@ -33,6 +33,10 @@ struct Entry {
     deleted: bool,
     /// Queued in `forgetting` (checked again when taken), or free.
     queued: bool,
+    /// Forgotten: its slot waits in `free` for [`Cache::add`]. Events for it are ignored, as for
+    /// an unknown variable (the JS layer no longer sends any; were one sent by mistake, a set()
+    /// would link a free slot into the recency list and its reuse would corrupt the list).
+    free: bool,
 }
 
 /// A set of variables sharing an optional size bound.
@@ -68,7 +72,7 @@ impl Cache {
     /// (2^32 variables) is exhausted.
     pub fn add(&mut self, opts: Options) -> Option<VarId> {
         if let Some(id) = self.free.pop() {
-            if let Some(e) = self.entry(id) {
+            if let Some(e) = self.slot(id) {
                 let seq = e.var.seq();
                 *e = Entry::new(Var::reborn(opts, seq));
                 // A name that never starts a load (a refused get(), a var looked up and left)
@@ -110,7 +114,7 @@ impl Cache {
             match self.entry(id) {
                 Some(e) if Cache::forgettable(bounded, e) => return Some(id),
                 Some(e) => e.queued = false,
-                None => {}
+                None => {} // (free already: forgotten once is enough)
             }
             self.forgetting.pop_front();
         }
@@ -125,6 +129,11 @@ impl Cache {
             return false;
         }
         self.forgetting.pop_front();
+        let Some(e) = self.entry(id) else {
+            return false;
+        };
+        e.free = true;
+        e.queued = false;
         self.free.push(id);
         true
     }
@@ -163,12 +172,20 @@ impl Cache {
         self.max_entries != usize::MAX
     }
 
+    /// The entry of a live variable (`None` for an unknown id or a forgotten one).
     #[inline]
     fn entry(&mut self, id: VarId) -> Option<&mut Entry> {
+        self.slot(id).filter(|e| !e.free)
+    }
+
+    /// The entry in slot `id`, forgotten or not.
+    #[inline]
+    fn slot(&mut self, id: VarId) -> Option<&mut Entry> {
         self.entries.get_mut(usize::try_from(id).ok()?)
     }
 
-    /// The variable `id`, if it exists.
+    /// The variable `id`, if it exists (a forgotten one until its slot is reused: its counters
+    /// can still be read).
     pub fn var(&self, id: VarId) -> Option<&Var> {
         self.entries.get(usize::try_from(id).ok()?).map(|e| &e.var)
     }
@@ -182,7 +199,7 @@ impl Cache {
     }
 
     fn touch_bounded(&mut self, id: VarId) {
-        if !self.var(id).is_some_and(Var::has_value) {
+        if !self.entry(id).is_some_and(|e| e.var.has_value()) {
             return;
         }
         self.unlink(id);
@@ -371,6 +388,7 @@ impl Entry {
             next: None,
             deleted: false,
             queued: false,
+            free: false,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The `Cache` API (many vars, optional `maxEntries` bound): least-recently-used eviction checked
 //! against a plain recency list, evictions reported, unknown var ids and arbitrary load ids and
-//! times handled without panics.
+//! times handled without panics; names deleted, forgotten and their slots reused, with events
+//! still sent to forgotten ids (ignored, as for unknown ones).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -35,6 +36,11 @@ enum Op {
     Invalidate(VarId),
     Set(VarId),
     Touch(VarId),
+    Delete(VarId),
+    /// Forgets every forgettable var (as the JS layer does after each event).
+    Forget,
+    /// Adds a var (shared mode, or per-caller), in a forgotten one's slot if there is one.
+    Add(bool),
 }
 
 /// Mostly the first few vars, sometimes any id at all (almost always unknown).
@@ -54,7 +60,20 @@ fn op() -> impl Strategy<Value = Op> {
         2 => target().prop_map(Op::Invalidate),
         2 => target().prop_map(Op::Set),
         2 => target().prop_map(Op::Touch),
+        1 => target().prop_map(Op::Delete),
+        1 => Just(Op::Forget),
+        1 => prop::bool::weighted(0.8).prop_map(Op::Add),
     ]
+}
+
+fn added_options(shared: bool) -> Options {
+    let inf = f64::INFINITY;
+    let mode = if shared {
+        Mode::Shared
+    } else {
+        Mode::PerCaller
+    };
+    Options::new(mode, inf, 0.0, 0.0, inf, 0.0).expect("valid")
 }
 
 fn var_options() -> impl Strategy<Value = Options> {
@@ -86,6 +105,8 @@ struct Bounded {
     recency: Vec<VarId>,
     /// Outstanding loads per var.
     open: BTreeMap<VarId, Vec<LoadId>>,
+    /// Forgotten slots, free for reuse: their ids answer as unknown ones.
+    free: BTreeSet<VarId>,
 }
 
 impl Bounded {
@@ -130,7 +151,8 @@ impl Bounded {
     fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
         let now = self.now;
         let vars = self.vars;
-        let known = |v: VarId| v < vars;
+        let free = self.free.clone();
+        let known = |v: VarId| v < vars && !free.contains(&v);
         let mut evicted = Vec::new();
         match *op {
             Op::Advance(d) => self.now += d,
@@ -197,10 +219,43 @@ impl Bounded {
             Op::Touch(v) => {
                 self.cache.touch(v);
                 // A touch is a hit: only a stored value is used (not an invalidated one).
-                let stored = self.cache.var(v).is_some_and(|x| x.has_value());
+                let stored = known(v) && self.cache.var(v).is_some_and(|x| x.has_value());
                 if stored && self.recency.contains(&v) {
                     evicted = self.used(v);
                 }
+            }
+            Op::Delete(v) => {
+                self.cache.delete(v);
+                // It no longer counts against the bound; its running loads can store nothing.
+                self.recency.retain(|&x| x != v);
+            }
+            Op::Forget => {
+                for id in self.cache.take_forgotten() {
+                    prop_assert!(known(id), "forgot {} twice, or an unknown id", id);
+                    prop_assert!(
+                        !self.recency.contains(&id),
+                        "forgot {}, which holds a value",
+                        id
+                    );
+                    self.free.insert(id);
+                    self.open.remove(&id);
+                }
+            }
+            Op::Add(shared) => {
+                let id = self.cache.add(added_options(shared));
+                let Some(id) = id else {
+                    return Err(TestCaseError::fail("no room for a var"));
+                };
+                if !self.free.remove(&id) {
+                    prop_assert_eq!(id, self.vars, "a new var takes a free slot or the next one");
+                    self.vars += 1;
+                }
+                let empty = self.cache.state(id, now) == State::Empty;
+                prop_assert!(
+                    empty && self.cache.stats(id) == Stats::default(),
+                    "var {} added afresh",
+                    id
+                );
             }
         }
         if !known_var_ok(&self.cache, self.vars) {
@@ -248,6 +303,7 @@ proptest! {
             now: 0.0,
             recency: Vec::new(),
             open: BTreeMap::new(),
+            free: BTreeSet::new(),
         };
         for op in &ops {
             b.apply(op)?;
@@ -267,7 +323,7 @@ proptest! {
         for o in &opts {
             cache.add(*o).expect("room for a var");
         }
-        let vars = opts.len() as u32;
+        let mut vars = opts.len() as u32;
         let mut now = 0.0;
         for op in &ops {
             match *op {
@@ -279,6 +335,13 @@ proptest! {
                 Op::Invalidate(v) => { cache.invalidate(v, now); }
                 Op::Set(v) => cache.set(v, now),
                 Op::Touch(v) => cache.touch(v),
+                Op::Delete(v) => cache.delete(v),
+                Op::Forget => { cache.take_forgotten(); }
+                Op::Add(shared) => {
+                    if cache.add(added_options(shared)) == Some(vars) {
+                        vars += 1;
+                    }
+                }
             }
             prop_assert!(cache.take_evicted().is_empty());
             prop_assert_eq!(cache.held(), 0);
