@@ -163,7 +163,8 @@ export interface GetOptions {
 /**
  * Counters since the var was created — or, for the var of a name keyed calls
  * (`MemoryCache#get(name)`, …) used first, since `memoryCachedVar(name)` first returned it; the
- * cache's `stats()` hold every count.
+ * cache's `stats()` hold every count. (The shared tier's counters of `CachedVar#stats()` —
+ * `sharedHits`, … — count since creation; the cache's `stats()` do not have them.)
  */
 export interface CachedVarStats {
   /** `get()`s resolved from a fresh value without waiting. */
@@ -247,8 +248,11 @@ export declare class CachedVar<T = unknown, Out = T> {
   peek(): T | undefined;
   /** Stores `value` as if loaded now; a running load can no longer overwrite it. */
   set(value: T): void;
-  /** Drops the value (unless under `cooldown`); loads that began before can no longer store. */
-  invalidate(): void;
+  /**
+   * Drops the value (unless under `cooldown`); loads that began before can no longer store.
+   * Returns `false` when `cooldown` skipped it (counted in `stats().cooldownSkips`), else `true`.
+   */
+  invalidate(): boolean;
   /**
    * Counters since creation, or since `memoryCachedVar(name)` first returned this var when keyed
    * calls made it (the cache's `stats()` hold the counts before).

@@ -156,14 +156,18 @@ export class CachedVar {
   #detachments = 0;
 
   constructor(name, options) {
+    // Taken before any user code runs (an option getter may make a var, standalone or of a
+    // cache: that var must not see this one's owner, nor this one lose it).
+    const own = owner;
+    owner = null;
     checkName(name);
     const what = varLabel(name);
-    const base = owner === null ? DEFAULTS : owner.cache.defaults;
+    const base = own === null ? DEFAULTS : own.cache.defaults;
     const opts = mergeOptions(what, options, base);
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
     // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
     ensureStack();
-    const machine = owner?.machine ?? Machine.create(Infinity);
+    const machine = own?.machine ?? Machine.create(Infinity);
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }
@@ -171,9 +175,9 @@ export class CachedVar {
     Object.defineProperty(this, "name", { value: name, enumerable: true });
     this.#machine = machine;
     this.#id = id;
-    this.#loader = owner?.loader ?? null;
-    this.#cache = owner?.cache ?? null;
-    this.#bounded = owner !== null && owner.cache.bounded;
+    this.#loader = own?.loader ?? null;
+    this.#cache = own?.cache ?? null;
+    this.#bounded = own !== null && own.cache.bounded;
     // Vars made without options share their defaults' frozen object (one less per var).
     this.#options = options === undefined ? base : Object.freeze(opts);
     this.#clock = opts.clock;
@@ -637,7 +641,7 @@ export class CachedVar {
           load.ttl = ms;
         },
       };
-      result = this.#tier === null || this.#forced ? this.#loader(ctx) : this.#readThrough(load, ctx);
+      result = this.#tier === null || this.#forced ? callLoader(this.#loader, ctx) : this.#readThrough(load, ctx);
     } catch (error) {
       result = Promise.reject(error);
     } finally {
@@ -659,7 +663,7 @@ export class CachedVar {
     if (entry === undefined) {
       this.#starting++;
       try {
-        return this.#loader(ctx);
+        return callLoader(this.#loader, ctx);
       } finally {
         this.#starting--;
       }
@@ -971,11 +975,9 @@ export class CachedVar {
   #firstHandOut(used) {
     const index = this.#forever !== null ? this.#indexedIn() : null;
     if (index !== null) index._unindex(this.name);
-    if (used) {
-      // Its stats() count from now: the counts so far stay in the cache's totals only.
-      this.#carried = subtractStats(ZERO_STATS, this.#slotStats());
-      if (this.#tier !== null) for (const k in this.#tier.counts) this.#tier.counts[k] = 0;
-    }
+    // Its stats() count from now: the counts so far stay in the cache's totals only. (Not the
+    // shared tier's counters, which the cache does not total: they count since creation.)
+    if (used) this.#carried = subtractStats(ZERO_STATS, this.#slotStats());
     this.#handedOut = true;
   }
 
@@ -1038,6 +1040,12 @@ export class CachedVar {
     const counts = this.#carried === null ? slot : addStats(this.#carried, slot);
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };
   }
+}
+
+// A loader is called as a plain function (`this` undefined), never as a method of the var: that
+// would hand the var to user code without memoryCachedVar().
+function callLoader(loader, ctx) {
+  return loader(ctx);
 }
 
 // `value`'s resolved promise, made before the core records the value: `Promise.resolve` reads a

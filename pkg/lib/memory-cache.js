@@ -92,7 +92,12 @@ export class MemoryCache {
       if (v !== undefined) this._reattach(v);
     }
     if (v !== undefined) {
-      if (options !== undefined) this.#checkSame(v, options);
+      if (options !== undefined) {
+        this.#checkSame(v, options);
+        // An option getter (user code) may have deleted the name, so that the cache forgot
+        // this var: hand out the name's one var — this one taking a slot again, or a newer one.
+        if (v._id < 0) v = this._reattach(v);
+      }
       v._handOut(true);
     } else {
       v = this.#create(name, options);
@@ -107,6 +112,13 @@ export class MemoryCache {
     this.#machine ??= Machine.create(this.#maxEntries);
     this.#reclaim();
     const v = createInCache(this, this.#machine, name, options, this.#loader);
+    // An option getter (user code) that made a var of this very name meanwhile: two vars cannot
+    // share a name, so the new one gives its slot back and the call fails, losing nothing.
+    if (this.#vars.has(name) || this.#detached?.get(name)?.deref() !== undefined) {
+      v._delete();
+      this.#reclaim();
+      throw new TypeError(`MemoryCache memoryCachedVar(${JSON.stringify(name)}, options): reading the options made a var of the same name meanwhile (an option getter called into the cache); pass options that are plain values`);
+    }
     this.#vars.set(name, v);
     this.#byId[v._id] = v;
     return v;

@@ -335,4 +335,105 @@ export function registerKeyedTests(test, api, { assert, deferred, fakeClock }) {
     fail = false;
     assert.is(await cache.get("f0"), "f0");
   });
+
+  // Option getters are user code run while memoryCachedVar() reads the options (the README: "an
+  // option returned by a getter counts"); what they do to the cache must not split a name in two
+  // or confuse the core (one such sequence once trapped the wasm: every cache of the isolate lost).
+  test(`${ISSUE} #1 an option getter that uses the cache while a new var is made: the new var still belongs to the cache (its loader, its bound), and nothing traps`, async () => {
+    const cache = new MemoryCache({ maxEntries: 2, onFirstAccess: ({ name }) => `${name}!` });
+    const a = cache.memoryCachedVar("a", {
+      get ttl() {
+        cache.set("b", "B");
+        return undefined;
+      },
+    });
+    assert.is(await a.get(), "a!", "the cache's loader serves the var made while the getter ran");
+    assert.is(await cache.get("a"), "a!");
+    const b = cache.memoryCachedVar("b");
+    assert.is(b.peek(), "B");
+    assert.is(cache.delete("b"), true);
+    b.set(1);
+    assert.is(b.invalidate(), true);
+    await b.get();
+    cache.set("d", 1);
+    cache.set("e", 1);
+    cache.set("f", 1);
+    assert.ok(cache.size <= 2, `size ${cache.size} within maxEntries 2`);
+    for (const n of ["a", "b", "d", "e", "f"]) assert.is(cache.peek(n), cache.memoryCachedVar(n).peek(), `${n}: the cache and its var agree`);
+    // A standalone var made inside a getter stays standalone.
+    let standalone;
+    cache.memoryCachedVar("g", {
+      get ttl() {
+        standalone = new api.CachedVar("alone");
+        return undefined;
+      },
+    });
+    standalone.set("mine");
+    assert.is(cache.peek("alone"), undefined, "not a name of the cache");
+    assert.is(await standalone.get(), "mine");
+  });
+
+  test(`${ISSUE} #1 an option getter that makes a var of the very name being made: memoryCachedVar() throws a TypeError saying so, and the name keeps one var`, async () => {
+    const cache = new MemoryCache({ onFirstAccess: ({ name }) => `loaded ${name}` });
+    assert.throws(
+      () =>
+        cache.memoryCachedVar("a", {
+          get ttl() {
+            cache.set("a", "inner");
+            return undefined;
+          },
+        }),
+      { type: TypeError, message: /memoryCachedVar\("a", options\): reading the options made a var of the same name meanwhile/ },
+    );
+    const v = cache.memoryCachedVar("a");
+    assert.is(await cache.get("a"), "inner", "the value set inside the getter is kept");
+    assert.is(v.peek(), "inner");
+    assert.is(cache.delete("a"), true);
+    assert.is(cache.has("a"), false);
+    assert.is(await cache.get("a"), "loaded a", "after delete, loads afresh");
+    assert.is(await v.get(), "loaded a", "the var agrees");
+    assert.is(cache.size, 1);
+  });
+
+  test(`${ISSUE} #1 an option getter of a look-up that deletes the name: the var handed out is the name's one var`, async () => {
+    const cache = new MemoryCache({ onFirstAccess: ({ name }) => `loaded ${name}` });
+    await cache.get("a");
+    const v = cache.memoryCachedVar("a", {
+      get ttl() {
+        cache.delete("a");
+        return undefined;
+      },
+    });
+    assert.is(cache.memoryCachedVar("a"), v, "the same object on the next look-up");
+    cache.set("a", "X");
+    assert.is(v.peek(), "X");
+    assert.is(await v.get(), "X");
+    v.set("Y");
+    assert.is(cache.peek("a"), "Y");
+    assert.is(await cache.get("a"), "Y");
+  });
+
+  test(`${ISSUE} #1 a loader is called as a plain function: its this is undefined, not the var`, async () => {
+    let seen = "unset";
+    const cache = new MemoryCache({
+      onFirstAccess: function () {
+        seen = this;
+        return 1;
+      },
+    });
+    await cache.get("n");
+    assert.is(seen, undefined);
+  });
+
+  test(`${ISSUE} #1 a var first handed out after keyed calls keeps its shared-tier counters (the cache does not total them)`, async () => {
+    const entries = new Map();
+    const shared = { read: (name) => entries.get(name) ?? null, write: (name, text) => void entries.set(name, text) };
+    const cache = new MemoryCache({ shared, onFirstAccess: ({ name }) => ({ name }) });
+    assert.deepEqual(await cache.get("a"), { name: "a" });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // (the tier is written behind)
+    assert.ok(entries.has("a"), "written to the tier");
+    const s = cache.memoryCachedVar("a").stats();
+    assert.deepEqual([s.hits, s.misses, s.loads], [0, 0, 0], "the eight counters start at the hand-out");
+    assert.deepEqual([s.sharedMisses, s.sharedWrites], [1, 1], "the tier's counters since creation");
+  });
 }

@@ -42,6 +42,9 @@ async function handler(ctx: { waitUntil(p: Promise<unknown>): void }): Promise<s
 void handler;
 
 const counter = new CachedVar<number>("counter");
+// invalidate() says whether it took effect (false: skipped under cooldown).
+const invalidated: boolean = counter.invalidate();
+void invalidated;
 counter.onFirstAccess(() => 1);
 counter.onEachAccess((n) => n + 1);
 counter.set(5);
