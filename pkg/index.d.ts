@@ -103,7 +103,9 @@ export interface CachedVarOptions<T = unknown> {
    * After a load fails or times out, callers that `staleIfError` covers are served the stale
    * value at once and never wait on the origin again until a load succeeds; the origin is retried
    * in the background (handed to `waitUntil`) at most once per this many ms, counted from the last
-   * failure or retry. Callers nothing stale covers still load (single-flight; errors are never
+   * failure or retry. The stale value is the stored one or, after `invalidate()`, the one it
+   * dropped (the reload `invalidate()` asks for still goes to the origin; its failure starts the
+   * backoff). Callers nothing stale covers still load (single-flight; errors are never
    * cached). No effect without `staleIfError`. Default 5000: a dead origin sees at most one
    * request per 5 s per isolate, a recovered one is noticed within 5 s. `>= 0` or `Infinity`.
    */

@@ -326,11 +326,16 @@ export class CachedVar {
   #apply(kind, id, waitUntil, signal, group) {
     switch (kind) {
       case HIT:
-      case STALE:
         return group === null ? this.#serve(this.#value, signal) : this.#settleGroup(group, { value: this.#value });
+      case STALE: {
+        // (The stored value, or the one the last invalidate() dropped: the core serves it while
+        // the origin fails, as stale-if-error.)
+        const value = this.#stale();
+        return group === null ? this.#serve(value, signal) : this.#settleGroup(group, { value });
+      }
       case STALE_REVALIDATE: {
         // The value decided on, taken before the loader runs: it may invalidate or set the var.
-        const value = this.#value;
+        const value = this.#stale();
         try {
           this.#start(id, waitUntil, true);
         } catch {
@@ -593,7 +598,9 @@ export class CachedVar {
     // of an invalidate-and-reload cycle).
     const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
     (this.#loads ??= new Map()).set(id, load);
-    this.#remember(load);
+    // (A background reload is never joined: while it runs the core serves its callers stale —
+    // the stored value, or, while the origin fails, the one an invalidate() dropped.)
+    if (!background) this.#remember(load);
     this.#starting++;
     // The caller's own waitUntil comes last: what it throws is thrown unchanged (the runtime's
     // refusals are explained).

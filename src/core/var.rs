@@ -229,11 +229,17 @@ impl Var {
         s.ttl == f64::INFINITY || (s.at <= now && now < s.at + s.ttl)
     }
 
-    /// The stored value is stale but within `staleIfError` at `now`.
-    fn stale_if_error(&self, s: Stored, now: f64) -> bool {
-        self.opts.stale_if_error > 0.0
-            && s.at <= now
-            && now < s.at + s.ttl + self.opts.stale_if_error
+    /// Whether a failed load's callers may be served a stale value at `now` (RFC 5861's
+    /// stale-if-error): the stored value, or else the one the last `invalidate()` dropped, from
+    /// its store (the invalidate) until `staleIfError` after it expired.
+    fn stale_if_error(&self, now: f64) -> bool {
+        // (since, expired at)
+        let window = match (self.stored, self.fallback) {
+            (Some(s), _) => Some((s.at, s.at + s.ttl)),
+            (None, fallback) => fallback.map(|e| (e, e)),
+        };
+        let sie = self.opts.stale_if_error;
+        sie > 0.0 && window.is_some_and(|(since, e)| since <= now && now < e + sie)
     }
 
     /// Whether a value is stored (in memory mode).
@@ -299,24 +305,25 @@ impl Var {
                     None => GetDecision::StaleRevalidate(self.start()),
                 };
             }
-            // The origin is failing: callers staleIfError covers never wait on it again until
-            // a load succeeds; one retry runs in the background per retryInterval.
-            if let Some(since) = self.failing_since {
-                if self.stale_if_error(s, now) {
-                    if first {
-                        bump(&mut self.stats.misses);
-                    }
-                    self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
-                    let waiting = since <= now && now < since + self.opts.retry_interval;
-                    return match self.joinable() {
-                        Some(_) => GetDecision::Stale,
-                        None if waiting => GetDecision::Stale,
-                        None => {
-                            self.failing_since = Some(now);
-                            GetDecision::StaleRevalidate(self.start())
-                        }
-                    };
+        }
+        // The origin is failing: callers staleIfError covers (with the stored value, or the one
+        // the last invalidate() dropped) never wait on it again until a load succeeds; one retry
+        // runs in the background per retryInterval.
+        if let Some(since) = self.failing_since {
+            if self.stale_if_error(now) {
+                if first {
+                    bump(&mut self.stats.misses);
                 }
+                self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
+                let waiting = since <= now && now < since + self.opts.retry_interval;
+                return match self.joinable() {
+                    Some(_) => GetDecision::Stale,
+                    None if waiting => GetDecision::Stale,
+                    None => {
+                        self.failing_since = Some(now);
+                        GetDecision::StaleRevalidate(self.start())
+                    }
+                };
             }
         }
         if first {
@@ -385,14 +392,7 @@ impl Var {
         if !now.is_nan() {
             self.failing_since = Some(now);
         }
-        let sie = self.opts.stale_if_error;
-        // (since, expired at): the window opens at `since` and ends `sie` after the expiry.
-        let window = match (self.stored, self.fallback) {
-            (Some(s), _) => Some((s.at, s.at + s.ttl)),
-            (None, fallback) => fallback.map(|e| (e, e)),
-        };
-        let covered = sie > 0.0 && window.is_some_and(|(since, e)| since <= now && now < e + sie);
-        if covered {
+        if self.stale_if_error(now) {
             self.stats.stale_served = self.stats.stale_served.saturating_add(waiters);
             FailDecision::ServeStale
         } else {

@@ -332,7 +332,10 @@ fn stale_if_error_the_value_an_invalidate_dropped_still_answers_a_failed_reload(
     assert_eq!(v.state(5.0), State::Empty);
     let b = started(v.get(6.0));
     assert_eq!(v.failed(b, 104.0, 1, false), FailDecision::ServeStale);
-    let c = started(v.get(104.0));
+    // The origin is failing: while it covers, a get() is served that value at once (backoff).
+    assert_eq!(v.get(104.0), GetDecision::Stale);
+    // Past its window (expired at 5, + 100), nothing covers: a get() loads, its failure rejects.
+    let c = started(v.get(105.0));
     assert_eq!(v.failed(c, 105.0, 1, false), FailDecision::Reject);
     // A new value replaces the fallback; invalidating an expired value counts from its expiry.
     let d = started(v.get(106.0));
@@ -344,7 +347,8 @@ fn stale_if_error_the_value_an_invalidate_dropped_still_answers_a_failed_reload(
         FailDecision::ServeStale,
         "expired at 116: covered until 216"
     );
-    let f = started(v.get(215.0));
+    assert_eq!(v.get(215.0), GetDecision::Stale);
+    let f = started(v.get(216.0));
     assert_eq!(v.failed(f, 216.0, 1, false), FailDecision::Reject);
 }
 

@@ -189,21 +189,22 @@ impl Model {
                 self.start(g);
                 return Expect::StaleRevalidate;
             }
-            // The origin failing and the value within `staleIfError`: served stale at once,
-            // retried in the background at most once per `retryInterval`.
-            if let Some(from) = self.failing_since {
-                if p.sie > 0.0 && age < self.ttl() + p.sie {
-                    if first {
-                        self.stats.misses += 1;
-                    }
-                    self.stats.stale_served += callers;
-                    if self.joinable().is_some() || since(from, now) < p.retry {
-                        return Expect::Stale;
-                    }
-                    self.failing_since = Some(now);
-                    self.start(g);
-                    return Expect::StaleRevalidate;
+        }
+        // The origin failing and a stale-if-error answer (the stored value, or the one the last
+        // invalidate() dropped): served stale at once, retried in the background at most once
+        // per `retryInterval`.
+        if let Some(from) = self.failing_since {
+            if self.stale_if_error(now) {
+                if first {
+                    self.stats.misses += 1;
                 }
+                self.stats.stale_served += callers;
+                if self.joinable().is_some() || since(from, now) < p.retry {
+                    return Expect::Stale;
+                }
+                self.failing_since = Some(now);
+                self.start(g);
+                return Expect::StaleRevalidate;
             }
         }
         if first {
@@ -248,6 +249,20 @@ impl Model {
         true
     }
 
+    /// Whether a stale-if-error answer exists at `now`: the stored value within `staleIfError`
+    /// of its expiry; with none stored, the value the last invalidate() dropped, within
+    /// `staleIfError` of when it counted as expired.
+    fn stale_if_error(&self, now: f64) -> bool {
+        let p = self.policy;
+        p.sie > 0.0
+            && match self.age(now) {
+                Some(age) => age < self.ttl() + p.sie,
+                None => self
+                    .dropped_expired_at
+                    .is_some_and(|e| since(e, now) < p.sie),
+            }
+    }
+
     /// Load `i` failed: do its waiters get the stored value (staleIfError) or the error?
     pub fn failed(&mut self, i: usize, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
         self.tick();
@@ -259,17 +274,7 @@ impl Model {
         if !now.is_nan() {
             self.failing_since = Some(now);
         }
-        let p = self.policy;
-        // The stored value within `staleIfError` of its expiry; with none stored, the value the
-        // last invalidate() dropped, within `staleIfError` of when it counted as expired.
-        let covered = p.sie > 0.0
-            && match self.age(now) {
-                Some(age) => age < self.ttl() + p.sie,
-                None => self
-                    .dropped_expired_at
-                    .is_some_and(|e| since(e, now) < p.sie),
-            };
-        if covered {
+        if self.stale_if_error(now) {
             self.stats.stale_served += waiters;
             FailDecision::ServeStale
         } else {

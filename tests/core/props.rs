@@ -108,22 +108,25 @@ impl Witness {
     }
 
     /// Checks what `callers` callers were answered (by `get()`, or by `abandon()` when they gave
-    /// up on a load) given whether a value was stored before.
+    /// up on a load) given whether a value was stored before, and whether one could be served
+    /// stale (stored, or dropped by an invalidate while `staleIfError` is on: the backoff of a
+    /// failing origin serves it).
     fn answered(
         &mut self,
         d: GetDecision,
         had_value: bool,
+        had_stale: bool,
         callers: u64,
     ) -> Result<(), TestCaseError> {
         match d {
             GetDecision::Hit => prop_assert!(had_value, "hit without a value"),
             GetDecision::Stale => {
                 // With a reload running, or while backing off a failing origin (none running).
-                prop_assert!(had_value && self.joinable.len() <= 1, "stale: {d:?}");
+                prop_assert!(had_stale && self.joinable.len() <= 1, "stale: {d:?}");
                 self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
             }
             GetDecision::StaleRevalidate(id) => {
-                prop_assert!(had_value, "stale-revalidate without a value");
+                prop_assert!(had_stale, "stale-revalidate without a value");
                 self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
                 self.began(id)?;
             }
@@ -141,6 +144,7 @@ impl Witness {
     fn apply(&mut self, event: &Event) -> Result<(), TestCaseError> {
         self.order += 1;
         let had_value = self.var.has_value();
+        let had_stale = had_value || (self.dropped && self.sie > 0.0);
         match *event {
             Event::Advance(d) => self.now += d,
             Event::Jump(t) => self.now = t,
@@ -151,7 +155,7 @@ impl Witness {
                 } else {
                     self.counts.misses += 1;
                 }
-                self.answered(d, had_value, 1)?;
+                self.answered(d, had_value, had_stale, 1)?;
             }
             Event::Loaded(pick) | Event::LoadedFor(pick, _) => {
                 let Some(id) = self.pick(pick) else {
@@ -213,7 +217,7 @@ impl Witness {
                 self.joinable.remove(&id);
                 // Answered as a get() is, without counting a second hit or miss.
                 let d = self.var.abandon(id, self.now, callers);
-                self.answered(d, had_value, callers)?;
+                self.answered(d, had_value, had_stale, callers)?;
             }
             Event::Cancel(pick) => {
                 let Some(id) = self.pick(pick) else {

@@ -30,8 +30,9 @@
 //     cooldown window are forgotten and the epoch moves (running loads fenced; their own waiters
 //     still get their outcome); with a tier, the next load skips it. True iff a value was stored.
 //   - (issue 12) a name the cache forgot keeps nothing but its counters (and the tier skip).
-//   - backoff (retryInterval): after a failure, callers staleIfError covers with a stored value
-//     get it at once; one background retry per retryInterval from the last failure or retry.
+//   - backoff (retryInterval): after a failure, callers staleIfError covers (with the stored
+//     value, or the one the last invalidate() dropped) get it at once; one background retry per
+//     retryInterval from the last failure or retry.
 //   - every get() is one hit or one miss (NEW: gets rejected before a decision, i.e. aborted
 //     signal, no loader, the own-var guard, a faulty clock, count as misses).
 //   - a clock fault makes the call that read it report it; while a load's result is handled:
@@ -161,10 +162,11 @@ export class VarModel {
       return { kind: "staleRevalidate", value, load: this.startLoad(now) };
     }
     // Backoff (retryInterval): while the origin fails, callers staleIfError covers with the
-    // stored value are served it at once; one retry starts per interval, in the background.
-    if (this.failingSince !== null && this.stored !== null && this.sieCovered(now)) {
+    // stored value, or the one the last invalidate() dropped, are served it at once; one retry
+    // starts per interval, in the background.
+    if (this.failingSince !== null && this.sieCovered(now)) {
       s.staleServed++;
-      const value = this.stored.value;
+      const value = this.staleValue();
       const from = this.failingSince;
       const retry = this.spec.retry ?? 5000;
       if (this.joinable() !== null || (from <= now && now < from + retry)) return { kind: "stale", value };

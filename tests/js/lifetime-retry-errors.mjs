@@ -121,6 +121,41 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
     assert.is(v.state, "fresh", "the successful retry ended the backoff");
   });
 
+  test(`${ISSUE} #4 retryInterval after invalidate(): the reload it asked for fails, then callers get the dropped value at once and one retry runs per interval`, async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("backoff-invalidated"), { ttl: 60_000, staleIfError: 600_000, retryInterval: 1000, clock });
+    let calls = 0;
+    let down = false;
+    v.onFirstAccess(() => {
+      calls++;
+      if (down) throw new Error("503");
+      return "keys";
+    });
+    assert.is(await v.get(), "keys");
+    down = true;
+    assert.is(v.invalidate(), true);
+    assert.is(await v.get(), "keys", "the reload failed: the dropped value answers (stale-if-error)");
+    assert.is(calls, 2);
+    for (let i = 0; i < 50; i++) assert.is(await v.get(), "keys");
+    assert.is(calls, 2, "no caller waited on the origin again within the interval");
+    clock.advance(1000);
+    const retried = [];
+    assert.is(await v.get({ waitUntil: (p) => retried.push(p) }), "keys", "served the dropped value at once ...");
+    assert.is(calls, 3, "... while one retry runs in the background");
+    assert.is(retried.length, 1);
+    await retried[0];
+    assert.is(v.peek(), undefined, "still nothing stored: the retry failed");
+    down = false;
+    clock.advance(1000);
+    const again = [];
+    assert.is(await v.get({ waitUntil: (p) => again.push(p) }), "keys");
+    await again[0];
+    assert.is(calls, 4);
+    assert.is(v.state, "fresh", "the successful retry stored a value and ended the backoff");
+    const s = v.stats();
+    assert.deepEqual([s.loads, s.errors, s.staleServed], [4, 2, 53]);
+  });
+
   test(`${ISSUE} #4 retryInterval: a hanging origin with a timeout: only the first caller waits for the timeout`, async () => {
     const v = new CachedVar(fresh("hang"), { ttl: 1, staleIfError: 60_000, timeout: 30, retryInterval: 60_000 });
     const { loader, calls } = manualLoader();
