@@ -103,9 +103,10 @@ export interface CachedVarOptions<T = unknown> {
    * After a load fails or times out, callers that `staleIfError` covers are served the stale
    * value at once and never wait on the origin again until a load succeeds; the origin is retried
    * in the background (handed to `waitUntil`) at most once per this many ms, counted from the last
-   * failure or retry. The stale value is the stored one or, after `invalidate()`, the one it
-   * dropped (the reload `invalidate()` asks for still goes to the origin; its failure starts the
-   * backoff). Callers nothing stale covers still load (single-flight; errors are never
+   * failure or retry — within `staleWhileRevalidate` too. The stale value is the stored one or,
+   * after `invalidate()`, the one it dropped (the reload `invalidate()` asks for goes to the
+   * origin even during a backoff; its failure starts a new one). A retry that never settles
+   * holds back the next one: with `staleIfError`, set a `timeout`. Callers nothing stale covers still load (single-flight; errors are never
    * cached). No effect without `staleIfError`. Default 5000: a dead origin sees at most one
    * request per 5 s per isolate, a recovered one is noticed within 5 s. `>= 0` or `Infinity`.
    */
@@ -152,7 +153,9 @@ export interface GetOptions {
   /**
    * Receives the promise of any load this call starts, before its loader runs (Workers:
    * `(p) => ctx.waitUntil(p)`). If it throws, the load never starts and `get()` rejects with
-   * that error.
+   * that error — unless the call is answered with a stale value (a stale-while-revalidate
+   * reload, a retry): it then resolves that value, and the reload waits for the next turn
+   * (within `staleWhileRevalidate`, the next `get()`; in a backoff, the next `retryInterval`).
    */
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
   /**
@@ -175,7 +178,10 @@ export interface CachedVarStats {
   misses: number;
   /** Loads started. */
   loads: number;
-  /** Loads that failed, timeouts included. */
+  /**
+   * Loads that failed, timeouts included. (A loaded value that could not be kept — the clock or
+   * the storage failed as it arrived — reaches `onError` but is not counted here.)
+   */
   errors: number;
   /** Callers resolved with a stale value (stale-while-revalidate or stale-if-error). */
   staleServed: number;

@@ -288,6 +288,7 @@ impl Var {
     /// counted as a hit or a miss; otherwise it was counted then, and only what they are served
     /// now (stale, joined) counts.
     fn answer(&mut self, now: f64, first: bool, callers: u64) -> GetDecision {
+        let mut revalidate = false;
         if let Some(s) = self.stored {
             if self.fresh(s, now) {
                 if first {
@@ -295,36 +296,31 @@ impl Var {
                 }
                 return GetDecision::Hit;
             }
-            if s.at <= now && now < s.at + s.ttl + self.opts.stale_while_revalidate {
-                if first {
-                    bump(&mut self.stats.misses);
-                }
-                self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
-                return match self.joinable() {
-                    Some(_) => GetDecision::Stale,
-                    None => GetDecision::StaleRevalidate(self.start()),
-                };
-            }
+            revalidate = s.at <= now && now < s.at + s.ttl + self.opts.stale_while_revalidate;
         }
-        // The origin is failing: callers staleIfError covers (with the stored value, or the one
-        // the last invalidate() dropped) never wait on it again until a load succeeds; one retry
-        // runs in the background per retryInterval.
-        if let Some(since) = self.failing_since {
-            if self.stale_if_error(now) {
-                if first {
-                    bump(&mut self.stats.misses);
-                }
-                self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
-                let waiting = since <= now && now < since + self.opts.retry_interval;
-                return match self.joinable() {
-                    Some(_) => GetDecision::Stale,
-                    None if waiting => GetDecision::Stale,
-                    None => {
-                        self.failing_since = Some(now);
-                        GetDecision::StaleRevalidate(self.start())
-                    }
-                };
+        // Served stale, with a reload in the background: within `staleWhileRevalidate`; and
+        // while the origin fails, to callers staleIfError covers (with the stored value, or the
+        // one the last invalidate() dropped), who never wait on it again until a load succeeds.
+        // While it fails, one reload (a retry) starts per retryInterval, in either case.
+        let backoff = self.failing_since.is_some() && self.stale_if_error(now);
+        if revalidate || backoff {
+            if first {
+                bump(&mut self.stats.misses);
             }
+            self.stats.stale_served = self.stats.stale_served.saturating_add(callers);
+            if self.joinable().is_some() {
+                return GetDecision::Stale;
+            }
+            if let Some(since) = self
+                .failing_since
+                .filter(|_| self.opts.stale_if_error > 0.0)
+            {
+                if since <= now && now < since + self.opts.retry_interval {
+                    return GetDecision::Stale;
+                }
+                self.failing_since = Some(now);
+            }
+            return GetDecision::StaleRevalidate(self.start());
         }
         if first {
             bump(&mut self.stats.misses);
@@ -449,6 +445,9 @@ impl Var {
             return InvalidateDecision::CooldownSkip;
         }
         self.floor = self.next_seq();
+        // A new question to the origin: the reload it asks for goes there, even while a backoff
+        // runs (its failure starts a new one).
+        self.failing_since = None;
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.

@@ -509,6 +509,52 @@ fn backoff_a_failing_origin_is_retried_in_the_background_once_per_retry_interval
 }
 
 #[test]
+fn backoff_also_holds_within_stale_while_revalidate() {
+    // A failed background reload: the callers after it get the stale value without a new reload
+    // until retryInterval has passed (each get() started one, all failing, on a dead origin).
+    let mut v = Var::new(
+        Options::new(Mode::Shared, 10.0, 1000.0, 5000.0, f64::INFINITY, 0.0)
+            .and_then(|o| o.with_retry_interval(100.0))
+            .expect("valid options"),
+    );
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = match v.get(20.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background reload, got {d:?}"),
+    };
+    assert_eq!(v.failed(b, 20.0, 0, false), FailDecision::ServeStale);
+    assert_eq!(
+        v.get(21.0),
+        GetDecision::Stale,
+        "no reload: the origin failed 1 ms ago"
+    );
+    assert_eq!(v.get(119.0), GetDecision::Stale);
+    assert!(
+        matches!(v.get(120.0), GetDecision::StaleRevalidate(_)),
+        "one retry per interval"
+    );
+    assert_eq!(v.stats().loads, 3);
+}
+
+#[test]
+fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    assert_eq!(v.get(30.0), GetDecision::Stale, "backing off");
+    // The origin may be back (a JWKS rotated its keys): invalidate() asks it again at once.
+    assert_eq!(v.invalidate(31.0), InvalidateDecision::Invalidated);
+    let c = started(v.get(32.0));
+    // That reload fails too: the dropped value answers, and the backoff starts again from here.
+    assert_eq!(v.failed(c, 33.0, 1, false), FailDecision::ServeStale);
+    assert_eq!(v.get(34.0), GetDecision::Stale);
+    assert!(matches!(v.get(133.0), GetDecision::StaleRevalidate(_)));
+}
+
+#[test]
 fn backoff_without_stale_if_error_changes_nothing() {
     let mut v = var_retrying(10.0, 0.0, 100.0);
     let a = started(v.get(0.0));

@@ -169,6 +169,7 @@ impl Model {
     /// up on its load asking again, counted already.
     fn ask(&mut self, g: u64, now: f64, first: bool, callers: u64) -> Expect {
         let p = self.policy;
+        let mut revalidate = false;
         if let Some(age) = self.age(now) {
             // Fresh for `ttl` ms after it was stored.
             if self.fresh_at(age) {
@@ -178,34 +179,28 @@ impl Model {
                 return Expect::Hit;
             }
             // Then, for `staleWhileRevalidate` ms, served stale with exactly one reload running.
-            if age < self.ttl() + p.swr {
-                if first {
-                    self.stats.misses += 1;
-                }
-                self.stats.stale_served += callers;
-                if self.joinable().is_some() {
-                    return Expect::Stale;
-                }
-                self.start(g);
-                return Expect::StaleRevalidate;
-            }
+            revalidate = age < self.ttl() + p.swr;
         }
-        // The origin failing and a stale-if-error answer (the stored value, or the one the last
-        // invalidate() dropped): served stale at once, retried in the background at most once
-        // per `retryInterval`.
-        if let Some(from) = self.failing_since {
-            if self.stale_if_error(now) {
-                if first {
-                    self.stats.misses += 1;
-                }
-                self.stats.stale_served += callers;
-                if self.joinable().is_some() || since(from, now) < p.retry {
+        // And while the origin fails, callers with a stale-if-error answer (the stored value, or
+        // the one the last invalidate() dropped) are served it at once. While it fails (and
+        // `staleIfError` is on), a reload starts at most once per `retryInterval`.
+        let backoff = self.failing_since.is_some() && self.stale_if_error(now);
+        if revalidate || backoff {
+            if first {
+                self.stats.misses += 1;
+            }
+            self.stats.stale_served += callers;
+            if self.joinable().is_some() {
+                return Expect::Stale;
+            }
+            if let Some(from) = self.failing_since.filter(|_| p.sie > 0.0) {
+                if since(from, now) < p.retry {
                     return Expect::Stale;
                 }
                 self.failing_since = Some(now);
-                self.start(g);
-                return Expect::StaleRevalidate;
             }
+            self.start(g);
+            return Expect::StaleRevalidate;
         }
         if first {
             self.stats.misses += 1;
@@ -301,6 +296,8 @@ impl Model {
             }
         }
         self.last_reset = g;
+        // A new question to the origin: its reload goes there even while a backoff runs.
+        self.failing_since = None;
         if let Some(v) = self.value.take() {
             // It counts as expired now, or at its own expiry if that came first; read before it
             // was stored (the clock stepped back), it is past every window: no fallback.

@@ -155,23 +155,23 @@ export class VarModel {
       return { kind: "guard", counted: this.rules.countEarly };
     }
     s.misses++;
-    if (this.staleServable(now)) {
-      s.staleServed++;
-      const value = this.stored.value;
-      if (this.joinable() !== null) return { kind: "stale", value };
-      return { kind: "staleRevalidate", value, load: this.startLoad(now) };
-    }
-    // Backoff (retryInterval): while the origin fails, callers staleIfError covers with the
-    // stored value, or the one the last invalidate() dropped, are served it at once; one retry
-    // starts per interval, in the background.
-    if (this.failingSince !== null && this.sieCovered(now)) {
+    // Served stale with a reload in the background: within staleWhileRevalidate; and, while
+    // the origin fails (backoff, retryInterval), to callers staleIfError covers with the stored
+    // value or the one the last invalidate() dropped. While it fails (staleIfError on), a reload
+    // starts at most once per interval, in either case.
+    const revalidate = this.staleServable(now);
+    if (revalidate || (this.failingSince !== null && this.sieCovered(now))) {
       s.staleServed++;
       const value = this.staleValue();
+      if (this.joinable() !== null) return { kind: "stale", value };
       const from = this.failingSince;
-      const retry = this.spec.retry ?? 5000;
-      if (this.joinable() !== null || (from <= now && now < from + retry)) return { kind: "stale", value };
-      this.failingSince = now;
-      return { kind: "staleRevalidate", value, load: this.startLoad(now), failingBefore: from };
+      if (from !== null && this.spec.sie > 0) {
+        const retry = this.spec.retry ?? 5000;
+        if (from <= now && now < from + retry) return { kind: "stale", value };
+        this.failingSince = now;
+        return { kind: "staleRevalidate", value, load: this.startLoad(now), failingBefore: from };
+      }
+      return { kind: "staleRevalidate", value, load: this.startLoad(now) };
     }
     // A waiting caller hears the loads running when it began waiting (its own included): the
     // first of them to store a value serves it.
@@ -209,6 +209,8 @@ export class VarModel {
       return false;
     }
     this.epoch = ++this.seq;
+    // A new question to the origin: its reload goes there even during a backoff.
+    this.failingSince = null;
     const s = this.stored;
     if (s !== null) {
       // Counted as expired now (or at its own expiry if earlier); read before its store time,

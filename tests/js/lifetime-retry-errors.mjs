@@ -156,6 +156,51 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
     assert.deepEqual([s.loads, s.errors, s.staleServed], [4, 2, 53]);
   });
 
+  test(`${ISSUE} #4 retryInterval within staleWhileRevalidate: a dead origin gets one background reload per interval, not one per get()`, async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("backoff-swr"), { ttl: 60_000, staleWhileRevalidate: 60_000, staleIfError: 86_400_000, retryInterval: 5000, clock });
+    let calls = 0;
+    v.onFirstAccess(async () => {
+      if (calls++ > 0) throw new Error("origin down");
+      return "v1";
+    });
+    assert.is(await v.get(), "v1");
+    clock.advance(61_000);
+    const background = [];
+    for (let i = 0; i < 10; i++) {
+      assert.is(await v.get({ waitUntil: (p) => background.push(p) }), "v1");
+      await Promise.all(background.splice(0)); // the reload (if any) fails before the next get()
+    }
+    assert.is(calls, 2, "one failed background reload, then the backoff");
+    clock.advance(5000);
+    assert.is(await v.get({ waitUntil: (p) => background.push(p) }), "v1");
+    await Promise.all(background.splice(0));
+    assert.is(calls, 3, "one retry per interval");
+    assert.is(v.stats().errors, 2);
+  });
+
+  test(`${ISSUE} #4 retryInterval: invalidate() during a backoff still sends its reload to the origin (the unknown-key-id flow)`, async () => {
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("backoff-then-invalidate"), { ttl: 60_000, staleIfError: 86_400_000, retryInterval: 60_000, clock });
+    let calls = 0;
+    let down = false;
+    v.onFirstAccess(() => {
+      calls++;
+      if (down) throw new Error("down");
+      return `keys${calls}`;
+    });
+    assert.is(await v.get(), "keys1");
+    clock.advance(61_000);
+    down = true;
+    assert.is(await v.get(), "keys1", "the failed reload serves the stale keys: the backoff starts");
+    assert.is(await v.get(), "keys1");
+    assert.is(calls, 2);
+    down = false; // the origin is back, with rotated keys
+    assert.is(v.invalidate(), true);
+    assert.is(await v.get(), "keys3", "the reload invalidate() asked for went to the origin");
+    assert.is(v.state, "fresh");
+  });
+
   test(`${ISSUE} #4 retryInterval: a hanging origin with a timeout: only the first caller waits for the timeout`, async () => {
     const v = new CachedVar(fresh("hang"), { ttl: 1, staleIfError: 60_000, timeout: 30, retryInterval: 60_000 });
     const { loader, calls } = manualLoader();
