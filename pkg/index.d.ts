@@ -219,7 +219,11 @@ export declare class CachedVar<T = unknown, Out = T> {
    */
   constructor(name: string, options?: CachedVarOptions<T>);
   readonly name: string;
-  /** `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past ttl. */
+  /**
+   * `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past
+   * ttl. Reads the clock: throws a `TypeError` if the `clock` option returns anything but a
+   * finite number.
+   */
   readonly state: "empty" | "loading" | "fresh" | "stale";
   /**
    * Registers the loader the first `get()` (and every reload) calls; a later call replaces it.
@@ -259,6 +263,8 @@ export declare class CachedVar<T = unknown, Out = T> {
   /**
    * Drops the value (unless under `cooldown`); loads that began before can no longer store.
    * Returns `false` when `cooldown` skipped it (counted in `stats().cooldownSkips`), else `true`.
+   * Throws a `TypeError` if the `clock` option returns anything but a finite number (nothing is
+   * dropped then).
    */
   invalidate(): boolean;
   /**
