@@ -95,8 +95,8 @@ export interface CachedVarOptions<T = unknown> {
    */
   timeout?: number | undefined;
   /**
-   * An `invalidate()` less than this long after the last store or forced reload is ignored:
-   * the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
+   * An `invalidate()` less than this long (ms) after the last store or the last effective
+   * `invalidate()` is ignored: the value stays and nothing reloads. Bounds "unknown key id → invalidate" floods. Default 0.
    */
   cooldown?: number | undefined;
   /**
@@ -310,8 +310,8 @@ export interface MemoryCache<T = unknown> {
   set(name: string, value: T): this;
   /**
    * `invalidate()` of `name`'s var. Returns `true` if it took effect, `false` if `name` is unknown
-   * or the invalidate was skipped because it came within `cooldown` ms of the last store or
-   * forced reload (the cooldown rule of the options; counted in `stats().cooldownSkips`).
+   * or the invalidate was skipped because it came within `cooldown` ms of the last store or the
+   * last effective `invalidate()` (the cooldown rule of the options; counted in `stats().cooldownSkips`).
    */
   invalidate(name: string): boolean;
   /**
