@@ -28,9 +28,11 @@ pub struct Options {
 }
 
 /// The default `retryInterval`: after a failed load, callers that `staleIfError` covers are served
-/// the stale value at once, and the origin is retried in the background at most once per this
-/// many ms — a dead origin sees at most one request per 5 s per isolate, and a recovered one is
-/// noticed within 5 s.
+/// the stale value (stored, or dropped by the last `invalidate()`) at once, and the origin is
+/// retried in the background at most once per this many ms, within `staleWhileRevalidate` too —
+/// a dead origin sees at most one request per 5 s per isolate, and a recovered one is noticed
+/// within 5 s (given a `timeout`: a retry that never settles holds back the next). An effective
+/// `invalidate()` ends the backoff: its reload goes to the origin.
 pub const DEFAULT_RETRY_INTERVAL_MS: f64 = 5_000.0;
 
 /// Which option was wrong.

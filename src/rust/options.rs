@@ -105,8 +105,11 @@ impl<K, T, E> Builder<K, T, E> {
         self
     }
 
-    /// After a failed load, callers that `stale_if_error` covers get the stale value at once and
-    /// one background retry runs per this interval. Default: 5 s.
+    /// After a failed load, callers that `stale_if_error` covers get the stale value (the stored
+    /// one, or the one the last `invalidate()` dropped) at once, and one background retry runs
+    /// per this interval — within `stale_while_revalidate` too. An `invalidate()` still sends its
+    /// reload to the origin. A retry that never settles holds back the next: set a `timeout`.
+    /// Default: 5 s.
     pub fn retry_interval(mut self, interval: Duration) -> Self {
         self.retry_interval = ms(interval);
         self
