@@ -51,7 +51,7 @@ export class MemoryCache {
   // Map entry and nothing of the var: over 10,000 names, as fast as a hand-written memo, where
   // reading the var cost 1.3-1.6x and a slot held here plus arrays by slot 1.10-1.22x (one more
   // random read per hit; Bun's lru-cache is only 1.6x the memo). No per-name counter: a held var
-  // is never indexed, so its stats() see every hit (CachedVar#handOut).
+  // is never indexed, so its stats() see every hit (CachedVar#_handOut).
   #index = new Map();
   #indexHits = 0;
   // Vars handed out by memoryCachedVar() whose names were forgotten, held weakly (null: none),
