@@ -464,8 +464,12 @@ fn a_refused_get_counts_as_a_miss_and_changes_nothing_else() {
 }
 
 fn var_retrying(ttl: f64, sie: f64, retry: f64) -> Var {
+    var_retrying_swr(ttl, 0.0, sie, retry)
+}
+
+fn var_retrying_swr(ttl: f64, swr: f64, sie: f64, retry: f64) -> Var {
     Var::new(
-        Options::new(Mode::Shared, ttl, 0.0, sie, f64::INFINITY, 0.0)
+        Options::new(Mode::Shared, ttl, swr, sie, f64::INFINITY, 0.0)
             .and_then(|o| o.with_retry_interval(retry))
             .expect("valid options"),
     )
@@ -512,11 +516,7 @@ fn backoff_a_failing_origin_is_retried_in_the_background_once_per_retry_interval
 fn backoff_also_holds_within_stale_while_revalidate() {
     // A failed background reload: the callers after it get the stale value without a new reload
     // until retryInterval has passed (each get() started one, all failing, on a dead origin).
-    let mut v = Var::new(
-        Options::new(Mode::Shared, 10.0, 1000.0, 5000.0, f64::INFINITY, 0.0)
-            .and_then(|o| o.with_retry_interval(100.0))
-            .expect("valid options"),
-    );
+    let mut v = var_retrying_swr(10.0, 1000.0, 5000.0, 100.0);
     let a = started(v.get(0.0));
     assert!(v.loaded(a, 0.0));
     let b = match v.get(20.0) {

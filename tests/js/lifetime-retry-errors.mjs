@@ -7,6 +7,18 @@ const ISSUE = "issue 12";
 export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader }) {
   const { CachedVar, MemoryCache } = api;
 
+  // Gives `v` a loader standing for an origin: it counts its calls (`origin.calls`), throws while
+  // `origin.down` is set, and otherwise answers `value(n)` on its n-th call.
+  function switchableOrigin(v, value) {
+    const origin = { calls: 0, down: false };
+    v.onFirstAccess(() => {
+      origin.calls++;
+      if (origin.down) throw new Error("origin down");
+      return value(origin.calls);
+    });
+    return origin;
+  }
+
   // A loader that resolves `value` at once after setting ctx.ttl to `ttl` (when given).
   const withTtl = (value, ttl) => (ctx) => {
     if (ttl !== undefined) ctx.ttl = ttl;
@@ -92,65 +104,53 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
   test(`${ISSUE} #4 retryInterval: origin down, staleIfError set: 100 sequential get()s → 1 origin request, then one retry per interval`, async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("backoff"), { ttl: 10, staleIfError: 60_000, retryInterval: 1000, clock });
-    let calls = 0;
-    let down = false;
-    v.onFirstAccess(() => {
-      calls++;
-      if (down) throw new Error("503");
-      return "keys";
-    });
+    const origin = switchableOrigin(v, () => "keys");
     assert.is(await v.get(), "keys");
-    down = true;
+    origin.down = true;
     clock.advance(20);
     for (let i = 0; i < 100; i++) assert.is(await v.get(), "keys");
-    assert.is(calls, 2, "the first expired get() tried the origin; the 99 after it were served stale at once");
+    assert.is(origin.calls, 2, "the first expired get() tried the origin; the 99 after it were served stale at once");
     clock.advance(999);
     assert.is(await v.get(), "keys");
-    assert.is(calls, 2);
+    assert.is(origin.calls, 2);
     clock.advance(1);
     const retried = [];
     assert.is(await v.get({ waitUntil: (p) => retried.push(p) }), "keys", "served stale at once ...");
-    assert.is(calls, 3, "... while one retry runs");
+    assert.is(origin.calls, 3, "... while one retry runs");
     assert.is(retried.length, 1, "the retry is handed to waitUntil");
     await retried[0];
-    down = false;
+    origin.down = false;
     clock.advance(1000);
     assert.is(await v.get(), "keys");
     await sleep(0);
-    assert.is(calls, 4);
+    assert.is(origin.calls, 4);
     assert.is(v.state, "fresh", "the successful retry ended the backoff");
   });
 
   test(`${ISSUE} #4 retryInterval after invalidate(): the reload it asked for fails, then callers get the dropped value at once and one retry runs per interval`, async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("backoff-invalidated"), { ttl: 60_000, staleIfError: 600_000, retryInterval: 1000, clock });
-    let calls = 0;
-    let down = false;
-    v.onFirstAccess(() => {
-      calls++;
-      if (down) throw new Error("503");
-      return "keys";
-    });
+    const origin = switchableOrigin(v, () => "keys");
     assert.is(await v.get(), "keys");
-    down = true;
+    origin.down = true;
     assert.is(v.invalidate(), true);
     assert.is(await v.get(), "keys", "the reload failed: the dropped value answers (stale-if-error)");
-    assert.is(calls, 2);
+    assert.is(origin.calls, 2);
     for (let i = 0; i < 50; i++) assert.is(await v.get(), "keys");
-    assert.is(calls, 2, "no caller waited on the origin again within the interval");
+    assert.is(origin.calls, 2, "no caller waited on the origin again within the interval");
     clock.advance(1000);
     const retried = [];
     assert.is(await v.get({ waitUntil: (p) => retried.push(p) }), "keys", "served the dropped value at once ...");
-    assert.is(calls, 3, "... while one retry runs in the background");
+    assert.is(origin.calls, 3, "... while one retry runs in the background");
     assert.is(retried.length, 1);
     await retried[0];
     assert.is(v.peek(), undefined, "still nothing stored: the retry failed");
-    down = false;
+    origin.down = false;
     clock.advance(1000);
     const again = [];
     assert.is(await v.get({ waitUntil: (p) => again.push(p) }), "keys");
     await again[0];
-    assert.is(calls, 4);
+    assert.is(origin.calls, 4);
     assert.is(v.state, "fresh", "the successful retry stored a value and ended the backoff");
     const s = v.stats();
     assert.deepEqual([s.loads, s.errors, s.staleServed], [4, 2, 53]);
@@ -159,43 +159,34 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
   test(`${ISSUE} #4 retryInterval within staleWhileRevalidate: a dead origin gets one background reload per interval, not one per get()`, async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("backoff-swr"), { ttl: 60_000, staleWhileRevalidate: 60_000, staleIfError: 86_400_000, retryInterval: 5000, clock });
-    let calls = 0;
-    v.onFirstAccess(async () => {
-      if (calls++ > 0) throw new Error("origin down");
-      return "v1";
-    });
+    const origin = switchableOrigin(v, () => "v1");
     assert.is(await v.get(), "v1");
+    origin.down = true;
     clock.advance(61_000);
     const background = [];
     for (let i = 0; i < 10; i++) {
       assert.is(await v.get({ waitUntil: (p) => background.push(p) }), "v1");
       await Promise.all(background.splice(0)); // the reload (if any) fails before the next get()
     }
-    assert.is(calls, 2, "one failed background reload, then the backoff");
+    assert.is(origin.calls, 2, "one failed background reload, then the backoff");
     clock.advance(5000);
     assert.is(await v.get({ waitUntil: (p) => background.push(p) }), "v1");
     await Promise.all(background.splice(0));
-    assert.is(calls, 3, "one retry per interval");
+    assert.is(origin.calls, 3, "one retry per interval");
     assert.is(v.stats().errors, 2);
   });
 
   test(`${ISSUE} #4 retryInterval: invalidate() during a backoff still sends its reload to the origin (the unknown-key-id flow)`, async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("backoff-then-invalidate"), { ttl: 60_000, staleIfError: 86_400_000, retryInterval: 60_000, clock });
-    let calls = 0;
-    let down = false;
-    v.onFirstAccess(() => {
-      calls++;
-      if (down) throw new Error("down");
-      return `keys${calls}`;
-    });
+    const origin = switchableOrigin(v, (n) => `keys${n}`);
     assert.is(await v.get(), "keys1");
     clock.advance(61_000);
-    down = true;
+    origin.down = true;
     assert.is(await v.get(), "keys1", "the failed reload serves the stale keys: the backoff starts");
     assert.is(await v.get(), "keys1");
-    assert.is(calls, 2);
-    down = false; // the origin is back, with rotated keys
+    assert.is(origin.calls, 2);
+    origin.down = false; // the origin is back, with rotated keys
     assert.is(v.invalidate(), true);
     assert.is(await v.get(), "keys3", "the reload invalidate() asked for went to the origin");
     assert.is(v.state, "fresh");
