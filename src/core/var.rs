@@ -253,10 +253,12 @@ impl Var {
         self.stored.is_some() || self.fallback.is_some()
     }
 
-    /// Nothing held and no load running: forgetting it loses nothing a later `get()` could be
-    /// served or would wait for.
+    /// Nothing held, no load running and none to join: forgetting it loses nothing a later
+    /// `get()` could be served or would wait for. (The JS layer settles each load once; were an
+    /// ended load settled again, `running` would undercount, and a joinable load still keeps the
+    /// var — fuzz target `core`.)
     pub fn idle(&self) -> bool {
-        !self.holds() && self.running == 0
+        !self.holds() && self.running == 0 && self.current.is_none()
     }
 
     /// A caller asks for the value at time `now`.

@@ -437,6 +437,39 @@ fn a_name_with_a_running_load_is_forgotten_only_once_the_load_ends() {
 }
 
 #[test]
+fn a_load_settled_twice_does_not_get_a_name_with_a_load_to_join_forgotten() {
+    // The JS layer settles each load once; a second settlement of an ended load (found by the
+    // fuzz target) miscounts the running loads, and must not let a var whose current load others
+    // may join be forgotten while that load runs: its value would be lost, and its state a
+    // forgotten var's "loading".
+    let mut cache = Cache::new(1);
+    let a = cache.add(shared(f64::INFINITY)).expect("added");
+    let Some(GetDecision::Start(fenced)) = cache.get(a, 0.0) else {
+        panic!("a cold get starts a load")
+    };
+    assert_eq!(
+        cache.invalidate(a, 1.0),
+        Some(InvalidateDecision::Invalidated)
+    );
+    let Some(GetDecision::Start(current)) = cache.get(a, 2.0) else {
+        panic!("after an invalidate, a get starts a new load")
+    };
+    assert!(!cache.loaded(a, fenced, 3.0), "fenced: stores nothing");
+    assert!(!cache.loaded(a, fenced, 4.0), "settled again");
+    assert_eq!(cache.state(a, 5.0), State::Loading);
+    assert_eq!(
+        cache.take_forgotten(),
+        vec![],
+        "its current load still runs"
+    );
+    assert_eq!(cache.get(a, 6.0), Some(GetDecision::Join(current)));
+    assert!(
+        cache.loaded(a, current, 7.0),
+        "the current load stores its value"
+    );
+}
+
+#[test]
 fn a_name_is_forgotten_whatever_its_cooldown_window() {
     // Waiting for windows to end kept every name of the last `cooldown` ms: unbounded under a
     // stream of names. A forgotten name starts afresh.
