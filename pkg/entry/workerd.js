@@ -6,8 +6,10 @@ import wasm from "../glue/simple_memory_cache_bg.wasm";
 import { configurePlatform, initSync } from "../glue/bundle.js";
 
 // Objects workerd binds to the request that created them ("Cannot perform I/O on behalf of a
-// different request" when another request reads them).
-const IO_TYPES = [Request, Response, ReadableStream, WritableStream, TransformStream, WebSocket];
+// different request" when another request reads them). A Promise too: one a request made (a
+// forgotten `await`, `{ keys: res.json() }`) never settles for another — older workerd hung
+// every later request on it, newer ones reject ("created by a request that has since ended").
+const IO_TYPES = [Request, Response, ReadableStream, WritableStream, TransformStream, WebSocket, Promise];
 
 // How many values (properties, array elements, Map keys and values, Set members) the search for
 // an I/O object inside a value looks at before it gives up: what lies past them is not looked at,

@@ -226,8 +226,13 @@ export class MemoryCache {
     const wanted = mergeOptions(varLabel(v.name), options, this.defaults);
     const differs = KEYS.filter((k) => !Object.is(wanted[k], v.options[k]));
     if (differs.length > 0) {
+      // Its value and the one given ("an object, given another object": not the same adapter).
+      const clash = (k) => {
+        const [has, given] = [describe(v.options[k]), describe(wanted[k])];
+        return `${k}: ${has}, given ${given === has ? given.replace(/^an? /, "another ") : given}`;
+      };
       throw new TypeError(
-        `${varLabel(v.name)} already exists with other options (${differs.map((k) => `${k}: ${describe(v.options[k])}`).join(", ")}); pass the same options, or none, when looking it up again`,
+        `${varLabel(v.name)} already exists with other options (${differs.map(clash).join("; ")}); pass the same options, or none, when looking it up again`,
       );
     }
   }

@@ -153,7 +153,7 @@ export const CASES = [
       c.memoryCachedVar("x", { ttl: 5 });
       return c.memoryCachedVar("x", { ttl: 6 });
     },
-    expect: ["throws", TypeError, /CachedVar "x" already exists with other options \(ttl: 5\)/],
+    expect: ["throws", TypeError, /CachedVar "x" already exists with other options \(ttl: 5, given 6\)/],
   },
   ...["onFirstAccess", "onEachAccess"].flatMap((method) =>
     [

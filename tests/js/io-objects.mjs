@@ -1,5 +1,5 @@
-// I/O objects inside cached values (issue 11, item 6). On workerd a Request, Response, stream or
-// WebSocket belongs to the request that created it, so a var refuses a value holding one at any
+// I/O objects inside cached values (issue 11, item 6). On workerd a Request, Response, stream,
+// WebSocket or Promise belongs to the request that created it, so a var refuses a value holding one at any
 // depth of plain objects, arrays, Maps and Sets, naming where it sits; other runtimes have no such
 // rule and cache the very same values. registerIoObjectTests(test, api, assert, runtime) registers
 // the checks in the shared suite.
@@ -22,6 +22,7 @@ const NESTED = [
   ],
   ["a stream in a Map", () => ({ byUrl: new Map([["https://a.example/", new ReadableStream()]]) }), 'ReadableStream (at .byUrl.get("https://a.example/"))'],
   ["a Request in a Set", () => new Set(["x", new Request("https://a.example/")]), "Request (at .values()[1])"],
+  ["a pending Promise: a forgotten await", () => ({ kid: "a", keys: new Promise(() => {}) }), "Promise (at .keys)"],
 ];
 
 // Values a workerd var still caches: their I/O object is where the search does not look, or they

@@ -73,7 +73,7 @@ export function registerOptionsReadingTests(test, api, assert, { fakeClock, slee
     clock.advance(100);
     assert.is(v.state, "stale");
     assert.is(c.memoryCachedVar(name, Object.create(base)), v, "same options through another object: the same var");
-    assert.throws(() => c.memoryCachedVar(name, Object.create({ ttl: 5, clock })), { type: TypeError, message: new RegExp(`"${name}" already exists with other options \\(ttl: 100\\)`) });
+    assert.throws(() => c.memoryCachedVar(name, Object.create({ ttl: 5, clock })), { type: TypeError, message: new RegExp(`"${name}" already exists with other options \\(ttl: 100, given 5\\)`) });
   });
 
   test("options: a class instance with getters works everywhere", async () => {

@@ -1,7 +1,8 @@
 // The Worker of the Workers KV and Cache API tests: one GLOBAL_CACHE var per name, its loader
 // fetch()ing the local origin (binding ORIGIN), its shared tier chosen by the binding TIER
-// ("kv": workersKv(env.KV), "cache": workersCache()), its ttl the binding TTL (ms) — except the
-// var "forever", whose ttl is Infinity.
+// ("kv": workersKv(env.KV), "cache": workersCache(), "named-cache": workersCache("smc-tier"), the
+// cache of that name), its ttl the binding TTL (ms) — except the var "forever", whose ttl is
+// Infinity.
 //   GET /get?var=V          → { ok, value } or { ok: false, error }
 //   GET /invalidate?var=V   → invalidate()
 //   GET /stats?var=V        → stats() and state
@@ -14,7 +15,9 @@ import { workersCache } from "simple-memory-cache/shared/workers-cache";
 import { workersKv } from "simple-memory-cache/shared/workers-kv";
 
 function adapter(env) {
-  return env.TIER === "cache" ? workersCache() : workersKv(env.KV);
+  if (env.TIER === "cache") return workersCache();
+  if (env.TIER === "named-cache") return workersCache("smc-tier");
+  return workersKv(env.KV);
 }
 
 function cachedVar(name, env) {

@@ -25,6 +25,7 @@ const adapters: SharedAdapter[] = [
   workersKv(env.KV, { prefix: "app:", readTimeout: 100 }),
   workersCache(),
   workersCache(cache, { origin: "https://cache.example" }),
+  workersCache("jwks", { readTimeout: 100 }),
   denoKv(kv),
   denoKv(kv, { prefix: ["app", 1n], readTimeout: 50 }),
 ];
@@ -37,3 +38,5 @@ workersKv(env.KV, { prefix: ["app"] });
 denoKv(kv, { prefix: "app" });
 // @ts-expect-error not a store
 workersCache({});
+// @ts-expect-error a cache is a Cache or its name
+workersCache(1);

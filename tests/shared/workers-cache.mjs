@@ -70,6 +70,34 @@ try {
   });
 } finally {
   await tier.stop();
+}
+
+// A named cache, given by its name as the adapter's docs say (`await caches.open(name)` in each
+// request resolved a new Cache each time, so the second request's look-up threw "already exists
+// with other options").
+const named = await tierIsolates({ tier: "named-cache", ttl: TTL, origin });
+try {
+  const hitsBefore = origin.hits;
+  const a = await named.start();
+  await step('a named cache, workersCache("smc-tier") in every request: isolate A loads once and its later requests are hits', async () => {
+    const r1 = await a.get("named");
+    const r2 = await a.get("named");
+    check(r1.ok && r2.ok && r2.value.version === r1.value.version, `A got ${JSON.stringify(r1)} then ${JSON.stringify(r2)}`);
+    check(origin.hits === hitsBefore + 1, `origin fetches ${origin.hits - hitsBefore}`);
+    check(await until(async () => (await a.stats("named")).sharedWrites === 1), `A's write-behind did not land: ${JSON.stringify(await a.stats("named"))}`);
+  });
+  const b = await named.start();
+  await step("a named cache: isolate B, cold, is served from it (0 origin fetches)", async () => {
+    const r = await b.get("named");
+    check(r.ok && origin.hits === hitsBefore + 1, `B got ${JSON.stringify(r)}, origin fetches ${origin.hits - hitsBefore}`);
+    check((await b.stats("named")).sharedHits === 1, `B stats ${JSON.stringify(await b.stats("named"))}`);
+  });
+} catch (error) {
+  await step("setup (named cache)", () => {
+    throw error;
+  });
+} finally {
+  await named.stop();
   await origin.close();
 }
 finish();
