@@ -34,7 +34,12 @@ export interface SharedAdapter {
   read(name: string): Promise<string | null | undefined> | string | null | undefined;
   /** Stores `text` for `name`; `ttl` (ms, may be Infinity) is how long it stays useful. */
   write(name: string, text: string, options: { ttl: number }): Promise<void> | void;
-  /** How long a read may take before the load goes to the origin instead. Default 250 ms. */
+  /**
+   * How long (ms, > 0) a read may take before the load goes to the origin instead. Default 250
+   * ms. At most 2147483647 (runtimes fire longer timers at once), or `Infinity`: no bound (the
+   * var's `timeout` still bounds the load). Otherwise making the var throws (`TypeError`,
+   * `RangeError`).
+   */
   readTimeout?: number | undefined;
 }
 

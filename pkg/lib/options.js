@@ -120,6 +120,9 @@ export function mergeOptions(what, given, base, forCache = false) {
       if (readTimeout !== undefined && !(typeof readTimeout === "number" && readTimeout > 0)) {
         throw new TypeError(`${what}: option shared: readTimeout must be a number of milliseconds > 0, got ${describe(readTimeout)}`);
       }
+      if (readTimeout > MAX_TIMEOUT && readTimeout !== Infinity) {
+        throw new RangeError(`${what}: option shared: readTimeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days: runtimes fire longer timers at once) or Infinity (got ${readTimeout})`);
+      }
       out.sharedReadTimeout = readTimeout;
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);

@@ -21,6 +21,7 @@ export const DEFAULT_READ_TIMEOUT_MS = 250;
 const MAX_CLOCK_SKEW_MS = 1000;
 
 function bounded(promise, ms) {
+  if (ms === Infinity) return promise;
   let timer;
   const expire = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`shared tier read took over ${ms} ms`)), ms);

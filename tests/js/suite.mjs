@@ -904,6 +904,19 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(w.stats().sharedErrors, 2, "one failed read, one failed write");
   });
 
+  test("shared tier: readTimeout Infinity leaves a read unbounded (a slow read is still a hit)", async () => {
+    const shared = memoryTier({ readDelay: 30, readTimeout: Infinity });
+    const a = new CachedVar(fresh("unbounded-read"), { shared });
+    a.onFirstAccess(() => "from origin");
+    assert.is(await a.get(), "from origin");
+    await sleep(1);
+    const b = new CachedVar(a.name, { shared });
+    b.onFirstAccess(() => "origin again");
+    assert.is(await b.get(), "from origin", "served from the tier after its 30 ms read");
+    assert.is(b.stats().sharedHits, 1);
+    assert.is(b.stats().sharedErrors, 0);
+  });
+
   test("shared tier: a value that is not serialisable is served and stays in memory only", async () => {
     const shared = memoryTier();
     const v = new CachedVar(fresh("bigint"), { shared });
@@ -924,6 +937,8 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   test("shared tier: bad adapters and storage+shared are TypeErrors", () => {
     assert.throws(() => new CachedVar("t", { shared: {} }), { type: TypeError, message: /option shared must be an adapter with read\(name\) and write/ });
     assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: -1 }) }), { type: TypeError, message: /readTimeout must be a number/ });
+    // A longer timer fires at once in every runtime: every read would have failed after ~1 ms.
+    assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: 2 ** 31 }) }), { type: RangeError, message: /readTimeout must be at most 2147483647 ms .* or Infinity \(got 2147483648\)/ });
     assert.throws(() => new CachedVar("t", { shared: memoryTier(), storage: mapStorage() }), { type: TypeError, message: /storage and shared cannot be combined/ });
   });
 
