@@ -49,7 +49,12 @@ export interface LoaderContext<T> {
   name: string;
   /** Aborted when the load exceeds the var's `timeout`. Pass it to `fetch()`. */
   signal: AbortSignal;
-  /** The value stored when this load started (stale or invalidated values excluded: `undefined`). */
+  /**
+   * The value stored when this load started, fresh or stale (a conditional request can revalidate
+   * it); after `invalidate()`, the value it dropped, until a new value is stored; with custom
+   * `storage`, what its `get(name)` returned. `undefined` when there is none: never loaded,
+   * evicted by `maxEntries`, or `delete()`d.
+   */
   previous: T | undefined;
   /**
    * How long (ms) the value this load stores stays fresh: starts as the var's `ttl`; set it to

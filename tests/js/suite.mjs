@@ -96,7 +96,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.deepEqual(v.stats(), { hits: 2, misses: 1, loads: 1, errors: 0, staleServed: 0, timeouts: 0, coalesced: 0, cooldownSkips: 0 });
   });
 
-  test("1 lazy: a reload's loader gets the previous value", async () => {
+  test("1 lazy: a reload's loader gets the previous value, stale or invalidated", async () => {
     const clock = fakeClock();
     const prevs = [];
     const v = new CachedVar(fresh("prev"), { ttl: 10, clock });
@@ -108,7 +108,9 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     await v.get();
     clock.advance(10);
     assert.is(await v.get(), 2);
-    assert.deepEqual(prevs, [undefined, 1]);
+    v.invalidate();
+    assert.is(await v.get(), 3);
+    assert.deepEqual(prevs, [undefined, 1, 2], "a stale value, then the one invalidate() dropped (index.d.ts, LoaderContext.previous)");
   });
 
   // 2. Single-flight
