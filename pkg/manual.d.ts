@@ -1,5 +1,7 @@
 // Types of `simple-memory-cache/manual`, the escape hatch: the public API, and the two ways to
-// load the wasm yourself before the first var is created.
+// load the wasm yourself before the first var is created. Until one of them has run, making a
+// var or a `MemoryCache` with options, or a first use of a cache (`GLOBAL_CACHE` included),
+// throws an `Error` that says to call `initSync` or `initAsync`.
 export * from "./index.js";
 
 /** A compiled module, or the bytes of `simple-memory-cache/simple_memory_cache_bg.wasm`. */

@@ -41,6 +41,7 @@ const STEPS = [
   { name: "js suite: deno (no permission flags)", cmd: "deno run --no-prompt --node-modules-dir=manual tests/runtimes/deno.mjs", env: { DENO_NO_UPDATE_CHECK: "1" } },
   { name: "js suite: chromium", cmd: "node tests/runtimes/browser.mjs" },
   { name: "js suite: workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/workerd/run-suite.mjs" },
+  { name: "manual entry: before and after initSync / initAsync (node, bun, deno)", cmd: "node tests/runtimes/manual-entry.mjs" },
   { name: "workerd: request-safe single-flight", cmd: "node tests/workerd/request-safety.mjs" },
   { name: "package: installed by name in node, bun, deno, wrangler + workerd", cmd: "node tests/package/install.test.mjs" },
   { name: "bundlers: the packed tarball built by esbuild, rollup, bun build, webpack, Vite, wrangler, Vercel Edge, Next.js, Deno, and run", cmd: "node tests/bundlers/run.mjs" },

@@ -3,7 +3,7 @@
 // (`Machine`), which JS consults with plain numbers. A warm hit never leaves this file: it is a
 // field read, optionally a clock read, and a cached resolved promise.
 
-import { Machine } from "../glue/simple_memory_cache.js";
+import { createMachine } from "./machine.js";
 import { describe, mergeOptions, steadyNow as realNow, rangeError, readClock, varLabel, DEFAULTS } from "./options.js";
 import { platform } from "./platform.js";
 import { SharedTier } from "./shared-tier.js";
@@ -167,7 +167,7 @@ export class CachedVar {
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
     // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
     ensureStack();
-    const machine = own?.machine ?? Machine.create(Infinity);
+    const machine = own?.machine ?? createMachine(Infinity);
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }

@@ -12,7 +12,7 @@
 // weakly, so while a user holds it, it stays the one var of its name (it takes a new slot when
 // next used, see CachedVar#_detach), and once they drop it, nothing of the name is left.
 
-import { Machine } from "../glue/simple_memory_cache.js";
+import { createMachine } from "./machine.js";
 import { addStats, CachedVar, createInCache, zeroStats } from "./cached-var.js";
 import { DEFAULTS, describe, mergeOptions, rangeError, varLabel } from "./options.js";
 import { ensureStack } from "./stack.js";
@@ -25,10 +25,10 @@ const KEYS = Object.keys(DEFAULTS);
 
 function validate(merged, varDefaults) {
   ensureStack();
-  const bounded = Machine.create(merged.maxEntries);
+  const bounded = createMachine(merged.maxEntries);
   if (bounded === undefined) throw rangeError("MemoryCache", 6 * 16 + 3, merged);
   bounded.free();
-  const probe = Machine.create(Infinity);
+  const probe = createMachine(Infinity);
   const d = varDefaults;
   const code = probe.add_var(d.storage !== null, d.ttl, d.staleWhileRevalidate, d.staleIfError, d.timeout, d.cooldown, d.retryInterval);
   probe.free();
@@ -109,7 +109,7 @@ export class MemoryCache {
   // A new var for `name` (no var of that name is attached or held).
   #create(name, options) {
     ensureStack();
-    this.#machine ??= Machine.create(this.#maxEntries);
+    this.#machine ??= createMachine(this.#maxEntries);
     this.#reclaim();
     const v = createInCache(this, this.#machine, name, options, this.#loader);
     // An option getter (user code) that made a var of this very name meanwhile: two vars cannot
