@@ -19,7 +19,10 @@ export declare class NoStoredValue extends Error {
  * never shares a load between concurrent callers.
  */
 export interface Storage {
-  /** The stored value, or `NO_VALUE_STORED` when empty. */
+  /**
+   * The stored value, or `NO_VALUE_STORED` when empty. Synchronous: what it returns is the value,
+   * a Promise included (an async store such as Redis or KV belongs in `shared`, not here).
+   */
   get(name: string): unknown;
   /** Stores `value` as is (`NO_VALUE_STORED` on `invalidate()`). */
   set(name: string, value: unknown): void;

@@ -300,7 +300,7 @@ export class CachedVar {
       throw new Error(`${this.#what}: get() found no value to serve (${why}) and no loader is registered; ${how}`);
     }
     if (this.#starting > 0) {
-      throw new Error(`${this.#what}: get() was called while this var's load was starting (from inside its loader, directly or through another var's loader); it would wait for itself`);
+      throw new Error(`${this.#what}: get() was called while this var's load was starting (synchronously from its loader or from the waitUntil it was handed, directly or through another var's loader); a load cannot wait for itself`);
     }
     const joinable = this.#joinable;
     if (joinable !== null && this.#hit === null) {
