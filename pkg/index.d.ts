@@ -253,6 +253,11 @@ export declare class CachedVar<T = unknown, Out = T> {
     this: T extends {} ? never : T extends null | undefined ? never : CachedVar<T, Out>,
     loader: (ctx: LoaderContext<unknown>) => R | PromiseLike<R>,
   ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined ? Out : R>;
+  /** The same, for a loader declared beforehand with its type (`Loader<Jwks>`, `(ctx: LoaderContext<Jwks>) => …`). */
+  onFirstAccess<R>(
+    this: T extends {} ? never : T extends null | undefined ? never : CachedVar<T, Out>,
+    loader: Loader<R>,
+  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined ? Out : R>;
   /** Registers the loader of a var given a `T` (see above); returns this var. Throws a `TypeError` if `loader` is not a function. */
   onFirstAccess(loader: Loader<T>): this;
   /**

@@ -1,7 +1,7 @@
 // Type tests of inference (issue 13, "Types that infer"), compiled by tsc in `make test`: each
 // `Expect<Equal<…>>` fails the build if a type drifts, each `@ts-expect-error` if a line stops
 // being an error. docs/typescript.md explains the rules tested here.
-import { CachedVar, GLOBAL_CACHE, MemoryCache, type LoaderContext } from "simple-memory-cache";
+import { CachedVar, GLOBAL_CACHE, MemoryCache, type Loader, type LoaderContext } from "simple-memory-cache";
 import type { Equal, Expect } from "./expect.js";
 
 interface Jwk {
@@ -27,6 +27,17 @@ const byName = new CachedVar("user:1").onFirstAccess(async ({ name, signal, prev
   return { id: name.slice(5), hits: 1 };
 });
 type _2 = Expect<Equal<typeof byName, CachedVar<{ id: string; hits: number }>>>;
+
+// …and from a loader declared beforehand with its type: `previous` is then typed (it was a
+// compile error, "LoaderContext<unknown> is not assignable to LoaderContext<Jwks>").
+const loadJwks: Loader<Jwks> = async ({ previous }) => previous ?? { keys: [] };
+async function loadJwks2(ctx: LoaderContext<Jwks>): Promise<Jwks> {
+  return ctx.previous ?? { keys: [] };
+}
+const declared = GLOBAL_CACHE.memoryCachedVar("declared").onFirstAccess(loadJwks);
+type _2declared = Expect<Equal<typeof declared, CachedVar<Jwks>>>;
+const declared2 = new CachedVar("declared2").onFirstAccess(loadJwks2);
+type _2declared2 = Expect<Equal<typeof declared2, CachedVar<Jwks>>>;
 
 // A synchronous loader, a PromiseLike, ctx.ttl set from the loader.
 const n = new CachedVar("n").onFirstAccess((ctx) => {
