@@ -101,18 +101,20 @@ struct Flight<T, E> {
     outcome: RefCell<Option<Outcome<T, E>>>,
     /// Callers currently waiting on it (its leader not included).
     waiters: Cell<u64>,
+    /// When it started, by `Date.now()` (ms): its waiters' bounds are timers, so they are
+    /// measured in real time, whatever an injected clock says.
     started: f64,
 }
 
 impl<T, E> Flight<T, E> {
-    fn new(started: f64) -> Rc<Self> {
+    fn new() -> Rc<Self> {
         let (promise, resolve) = deferred();
         Rc::new(Flight {
             promise,
             resolve,
             outcome: RefCell::new(None),
             waiters: Cell::new(0),
-            started,
+            started: js_sys::Date::now(),
         })
     }
 
@@ -662,7 +664,7 @@ where
             Self::plan(&mut st, id, decision)
         };
         self.drop_garbage();
-        self.carry_out(plan, key, now)
+        self.carry_out(plan, key)
     }
 
     /// Drops what a borrow let go of, outside it.
@@ -691,7 +693,7 @@ where
             let decision = st.core.abandon(id, load, now, 1);
             Self::plan(&mut st, id, decision)
         };
-        self.carry_out(plan, key, now)
+        self.carry_out(plan, key)
     }
 
     fn plan(st: &mut Inner<K, T, E>, id: VarId, decision: Option<GetDecision>) -> Plan<K, T, E> {
@@ -724,22 +726,20 @@ where
     }
 
     /// Sets up a decided load (JS calls and the loader, outside any borrow).
-    fn carry_out(self: &Rc<Self>, plan: Plan<K, T, E>, key: &K, now: f64) -> Step<K, T, E> {
+    fn carry_out(self: &Rc<Self>, plan: Plan<K, T, E>, key: &K) -> Step<K, T, E> {
         match plan {
             Plan::Step(step) => step,
-            Plan::Start(id, load, previous) => match self.start(id, load, key, previous, now) {
+            Plan::Start(id, load, previous) => match self.start(id, load, key, previous) {
                 Ok(running) => Step::Lead(running),
                 Err(e) => Step::Fail(e),
             },
-            Plan::Revalidate(id, load, v) => {
-                match self.start(id, load, key, Some(Rc::clone(&v)), now) {
-                    Ok(running) => Step::Revalidate(v, running),
-                    Err(e) => {
-                        self.report(key, &e, true);
-                        Step::Serve(v)
-                    }
+            Plan::Revalidate(id, load, v) => match self.start(id, load, key, Some(Rc::clone(&v))) {
+                Ok(running) => Step::Revalidate(v, running),
+                Err(e) => {
+                    self.report(key, &e, true);
+                    Step::Serve(v)
                 }
-            }
+            },
         }
     }
 
@@ -749,9 +749,8 @@ where
         load: LoadId,
         key: &K,
         previous: Option<Rc<T>>,
-        now: f64,
     ) -> Result<Running<K, T, E>, Error<E>> {
-        let flight = Flight::new(now);
+        let flight = Flight::new();
         {
             let mut st = self.state.borrow_mut();
             if let Some(slot) = st.slot(id) {
@@ -922,7 +921,9 @@ where
             waiter.leave();
             return Outcome::Abandoned;
         }
-        let now = (self.clock)();
+        // Real time, as the timers below: an injected clock that moved on while the load ran
+        // would have the bound passed already, and this caller start a second load.
+        let now = js_sys::Date::now();
         let timeout = self.opts.timeout();
         let bound = if timeout <= MAX_TIMER_MS {
             timeout
@@ -930,14 +931,7 @@ where
             JOIN_BOUND_MS
         };
         let deadline = (flight.started + bound).max(now) + JOIN_GRACE_MS;
-        // A clock that fails here must not cut the wait short (a NaN left would end it at the
-        // first tick, and the caller would start a second load while this one runs): it waits
-        // its whole bound from now.
-        let mut left = if now.is_finite() {
-            deadline - now
-        } else {
-            bound + JOIN_GRACE_MS
-        };
+        let mut left = deadline - now;
         let mut settled = JsFuture::from(flight.promise.clone());
         // The bound is waited in ticks (timers one after the other, no clock read between).
         let finished = loop {
