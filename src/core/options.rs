@@ -79,6 +79,32 @@ pub struct OptionError {
     pub problem: Problem,
 }
 
+/// "option ttl must be a duration >= 0 (or infinite)": the option by its JS name (the Rust
+/// builder's method is its snake_case), and the rule it broke.
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.option {
+            OptionName::Ttl => "ttl",
+            OptionName::StaleWhileRevalidate => "staleWhileRevalidate",
+            OptionName::StaleIfError => "staleIfError",
+            OptionName::Timeout => "timeout",
+            OptionName::Cooldown => "cooldown",
+            OptionName::MaxEntries => "maxEntries",
+            OptionName::RetryInterval => "retryInterval",
+        };
+        let rule = match self.problem {
+            Problem::NotNonNegative => "must be a duration >= 0 (or infinite)",
+            Problem::NotPositive => "must be a duration > 0 (or infinite)",
+            Problem::NotCount => "must be a whole number >= 1 (or infinite)",
+            Problem::NotWithStorage => "cannot be combined with custom storage",
+        };
+        write!(f, "option {name} {rule}")
+    }
+}
+
+/// So `build()?` goes into `Box<dyn Error>` (and anyhow) like any error.
+impl std::error::Error for OptionError {}
+
 impl OptionError {
     /// `option * 16 + problem`: one number for the wasm boundary.
     pub fn code(self) -> u32 {

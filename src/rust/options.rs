@@ -117,7 +117,7 @@ impl<K, T, E> Builder<K, T, E> {
 
     /// A [`MemoryCache`] holds at most this many values; the least recently used are dropped
     /// and reload on their next `get()`. Must be at least 1 (checked by `build`). Default: no
-    /// bound. (Keys themselves are never forgotten: see [`MemoryCache`].)
+    /// bound. A key that holds nothing and runs no load is let go too (see [`MemoryCache`]).
     pub fn max_entries(mut self, n: u32) -> Self {
         self.max_entries = f64::from(n);
         self

@@ -609,3 +609,24 @@ fn get_unclocked_hits_only_a_value_that_never_expires() {
     assert_eq!(t.stats().hits, 0);
     assert_eq!(t.get(2.0), GetDecision::Hit);
 }
+
+#[test]
+fn option_errors_say_which_option_and_why_and_are_std_errors() {
+    let e = Options::new(Mode::Shared, -1.0, 0.0, 0.0, INF, 0.0).expect_err("a negative ttl");
+    assert_eq!(
+        e.to_string(),
+        "option ttl must be a duration >= 0 (or infinite)"
+    );
+    let e = Options::new(Mode::Shared, INF, 0.0, 0.0, 0.0, 0.0).expect_err("a zero timeout");
+    assert_eq!(
+        e.to_string(),
+        "option timeout must be a duration > 0 (or infinite)"
+    );
+    let e = Options::new(Mode::PerCaller, 5.0, 0.0, 0.0, INF, 0.0).expect_err("ttl with storage");
+    assert_eq!(
+        e.to_string(),
+        "option ttl cannot be combined with custom storage"
+    );
+    let boxed: Box<dyn std::error::Error> = Box::new(e);
+    assert!(boxed.to_string().starts_with("option ttl"));
+}
