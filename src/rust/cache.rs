@@ -23,7 +23,7 @@ use crate::core::{
 };
 
 use super::error::Error;
-use super::js::{deferred, settle, Timer, MAX_TIMER_MS};
+use super::js::{deferred, on_workerd, settle, Timer, MAX_TIMER_MS};
 
 pub(crate) type BoxFuture<O> = Pin<Box<dyn Future<Output = O>>>;
 pub(crate) type Loader<K, T, E> = Box<dyn Fn(K, LoadContext<T>) -> BoxFuture<Result<T, E>>>;
@@ -33,8 +33,10 @@ pub(crate) type Clock = Rc<dyn Fn() -> f64>;
 pub(crate) type ErrorHook<K, E> = Rc<dyn Fn(&K, &Error<E>, bool)>;
 
 /// How long a caller that joined another caller's load waits for it, counted from the load's
-/// start, when the cache has no `timeout`: on workerd the earliest a request kept alive by
-/// `waitUntil` may be cut (30 s after its response).
+/// start, when the cache has no `timeout`, on workerd: the earliest a request kept alive by
+/// `waitUntil` may be cut (30 s after its response). Elsewhere a load without a `timeout` is
+/// waited for however long it takes, as in the JS layer (a bound there made a load slower than
+/// 30 s run twice, and its callers fail with `Abandoned`).
 const JOIN_BOUND_MS: f64 = 30_000.0;
 /// After that bound (or after joining, if later), a joiner waits this much longer before it
 /// takes the load over, so that a live load reports its own timeout first.
@@ -318,8 +320,9 @@ where
     /// A load runs in a task of its own (`wasm_bindgen_futures::spawn_local`; see
     /// [`MemoryCache::get_with_wait_until`]), so dropping the caller that started it does not
     /// cancel it. Every caller, the one that started it included, waits on the load's JS promise
-    /// with a timer of its own: past the load's `timeout` (30 s without one) plus 50 ms, it asks
-    /// again and may run a load itself (on workerd, a load whose request ended may never settle).
+    /// with a timer of its own: past the load's `timeout` plus 50 ms (on workerd, 30 s without
+    /// one: a load whose request ended may never settle there), it asks again and may run a
+    /// load itself. Elsewhere a load without a `timeout` is waited for however long it takes.
     pub fn get<'a>(&'a self, key: &'a K) -> impl Future<Output = Result<Rc<T>, Error<E>>> + 'a {
         // (Not an `async fn`: one future less to build and poll on every hit.)
         self.get_with_wait_until(key, wasm_bindgen_futures::spawn_local)
@@ -927,8 +930,11 @@ where
         let timeout = self.opts.timeout();
         let bound = if timeout <= MAX_TIMER_MS {
             timeout
-        } else {
+        } else if on_workerd() {
             JOIN_BOUND_MS
+        } else {
+            // Never reached: the ticks go on until the load settles.
+            f64::INFINITY
         };
         let deadline = (flight.started + bound).max(now) + JOIN_GRACE_MS;
         let mut left = deadline - now;

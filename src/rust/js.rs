@@ -24,6 +24,22 @@ extern "C" {
 /// The longest delay runtimes honour: longer ones fire at once (a signed 32-bit delay).
 pub(crate) const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
+thread_local! {
+    static ON_WORKERD: bool = {
+        let agent = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("userAgent")))
+            .ok()
+            .and_then(|a| a.as_string());
+        agent.as_deref() == Some("Cloudflare-Workers")
+    };
+}
+
+/// Whether this runs on Cloudflare Workers (workerd): `navigator.userAgent` is
+/// `"Cloudflare-Workers"` there (Cloudflare's documented way to tell), read once.
+pub(crate) fn on_workerd() -> bool {
+    ON_WORKERD.with(|on| *on)
+}
+
 /// A promise and the function that resolves it.
 pub(crate) fn deferred() -> (Promise, Option<Function>) {
     let mut resolver = None;

@@ -16,7 +16,8 @@
 //!
 //! Waiting is done by JS promises: a caller that joins a load another caller runs subscribes to
 //! that load's promise itself and bounds its wait with a timer it owns (the load's `timeout`, or
-//! 30 s, plus 50 ms); if the load's caller was dropped, or the bound passes, it asks the core
+//! 30 s on workerd, plus 50 ms; elsewhere no bound without a `timeout`); if the load's caller
+//! was dropped, or the bound passes, it asks the core
 //! again and may run the load itself. Time comes from `js_sys::Date::now()` unless a clock is
 //! injected; those bounds are timers, measured by `Date.now()` whatever the clock. No `RefCell`
 //! borrow is held across an `.await` or a call into user code.

@@ -92,7 +92,10 @@ impl<K, T, E> Builder<K, T, E> {
 
     /// A load not settled within this time fails its callers with [`Error::Timeout`] and aborts
     /// the loader's [`LoadContext::signal`]; its late value is discarded. Must be more than zero
-    /// (checked by `build`). Default: none.
+    /// (checked by `build`). Default: none — on workerd, callers then wait 30 s from a load's
+    /// start before they ask again and may run the load themselves (a load whose request ended
+    /// may never settle there); elsewhere they wait however long it takes. Over 2^31−1 ms
+    /// (about 24.8 days), which timers cannot wait, it is the same as none.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = ms(timeout);
         self

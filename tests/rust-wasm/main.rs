@@ -169,6 +169,26 @@ fn counting_var(
 }
 
 #[wasm_bindgen_test]
+async fn off_workerd_a_load_without_a_timeout_is_waited_for_however_long_it_takes() {
+    // Node: a load of 31 s, past the 30 s bound joiners keep on workerd. With that bound here
+    // the caller started a second load at 30 s and, that one bounded too, failed with
+    // `Abandoned` at 60 s although the first load stored its value at 31 s.
+    let slow = Gate::new();
+    let (var, calls) = counting_var(Builder::new(), Some(slow.clone()));
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(31_000.0).await;
+        slow.open();
+    });
+    let got = var.get().await;
+    assert_eq!(*got.unwrap(), 1);
+    assert_eq!(
+        (calls.get(), var.stats().loads),
+        (1, 1),
+        "one load, however slow"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_joiner_bounds_its_wait_in_real_time_whatever_an_injected_clock_says() {
     // The bound is waited out with timers: read from an injected clock that moved on while the
     // load ran, it had passed already, and the joiner started a second load 50 ms later.
