@@ -489,8 +489,10 @@ where
     }
 
     /// Drops the value of `key`: the next `get()` loads again, and a load that began before
-    /// never stores its value. Returns `false` if it was skipped under `cooldown` (or `key` was
-    /// never used).
+    /// never stores its value. The dropped value is kept, until a new one is stored or it is
+    /// evicted, as the stale-if-error answer and the loader's `previous()`, and counts against
+    /// `max_entries` meanwhile (as in the JS layer). Returns `false` if it was skipped under
+    /// `cooldown` (or `key` was never used).
     pub fn invalidate(&self, key: &K) -> bool {
         let sh = &self.shared;
         let now = (sh.clock)();
