@@ -29,7 +29,8 @@ const STEPS = [
   {
     name: "rust: CachedVar / MemoryCache for Rust (rust-wasm) in chromium",
     cmd: "cargo test --target wasm32-unknown-unknown --features serde --test rust-wasm",
-    env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json" },
+    // The runner gives a headless run 20 s by default; one test waits on a 31 s load.
+    env: { ...cargoWasm, CHROMEDRIVER: "/usr/bin/chromedriver", WASM_BINDGEN_USE_BROWSER: "1", WASM_BINDGEN_TEST_WEBDRIVER_JSON: "tests/wasm/webdriver.json", WASM_BINDGEN_TEST_TIMEOUT: "180" },
   },
   { name: "rust: a workers-rs Worker using CachedVar in workerd (2025-09-01 and 2024-01-01)", cmd: "node tests/rust-worker/run.mjs" },
   { name: "js suite: node (ESM)", cmd: "node tests/runtimes/node-esm.mjs" },
