@@ -83,6 +83,13 @@ function isArray(v) {
 // setTimeout fires at once for delays over 2^31 - 1 ms, in every runtime.
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
+// A delay no timer can wait (runtimes fire longer ones at once) is a RangeError; Infinity means none.
+function checkTimerDelay(option, v) {
+  if (v > MAX_TIMEOUT && v !== Infinity) {
+    throw new RangeError(`${option} must be at most ${MAX_TIMEOUT} ms (about 24.8 days: runtimes fire longer timers at once) or Infinity (got ${v})`);
+  }
+}
+
 /**
  * Checks an options object's shape and types and merges it over `base`.
  * `what` names the owner in messages, e.g. `CachedVar "jwks"` or `MemoryCache`.
@@ -120,9 +127,7 @@ export function mergeOptions(what, given, base, forCache = false) {
       if (readTimeout !== undefined && !(typeof readTimeout === "number" && readTimeout > 0)) {
         throw new TypeError(`${what}: option shared: readTimeout must be a number of milliseconds > 0, got ${describe(readTimeout)}`);
       }
-      if (readTimeout > MAX_TIMEOUT && readTimeout !== Infinity) {
-        throw new RangeError(`${what}: option shared: readTimeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days: runtimes fire longer timers at once) or Infinity (got ${readTimeout})`);
-      }
+      checkTimerDelay(`${what}: option shared: readTimeout`, readTimeout);
       out.sharedReadTimeout = readTimeout;
     } else if (key === "clock") {
       if (typeof v !== "function") throw new TypeError(`${what}: option clock must be a function returning milliseconds, got ${describe(v)}`);
@@ -132,8 +137,8 @@ export function mergeOptions(what, given, base, forCache = false) {
       if (v !== null && typeof v !== "function") throw new TypeError(`${what}: option onError must be a function (error, { name, background, timedOut }), got ${describe(v)}`);
     } else if (typeof v !== "number") {
       throw new TypeError(`${what}: option ${key} must be a number, got ${describe(v)}`);
-    } else if (key === "timeout" && v > MAX_TIMEOUT && v !== Infinity) {
-      throw new RangeError(`${what}: option timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days: runtimes fire longer timers at once) or Infinity (got ${v})`);
+    } else if (key === "timeout") {
+      checkTimerDelay(`${what}: option timeout`, v);
     }
     out[key] = v;
   }
