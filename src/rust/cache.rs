@@ -7,7 +7,7 @@
 //! failure means); this layer keeps only the values and, per running load, a JS promise that its
 //! waiters subscribe to from their own task.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::BTreeMap;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -24,6 +24,7 @@ use crate::core::{
 
 use super::error::Error;
 use super::js::{deferred, on_workerd, settle, Timer, MAX_TIMER_MS};
+use super::waits::{self, Polling};
 
 pub(crate) type BoxFuture<O> = Pin<Box<dyn Future<Output = O>>>;
 pub(crate) type Loader<K, T, E> = Box<dyn Fn(K, LoadContext<T>) -> BoxFuture<Result<T, E>>>;
@@ -106,6 +107,8 @@ struct Flight<T, E> {
     /// When it started, by `Date.now()` (ms): its waiters' bounds are timers, so they are
     /// measured in real time, whatever an injected clock says.
     started: f64,
+    /// Its number in the waits-for graph of loads ([`waits`]).
+    id: u64,
 }
 
 impl<T, E> Flight<T, E> {
@@ -117,6 +120,7 @@ impl<T, E> Flight<T, E> {
             outcome: RefCell::new(None),
             waiters: Cell::new(0),
             started: js_sys::Date::now(),
+            id: waits::new_load(),
         })
     }
 
@@ -248,6 +252,11 @@ struct Running<K, T, E> {
 /// thread; convert the output to an owned `Send` value inside the wrapped future where the
 /// framework also needs a `Send` output (`docs/rust.md`, "The Send path";
 /// `tests/rust-worker` runs it in workerd).
+///
+/// A key type's `Ord` and `Clone` run while the cache looks keys up: a call they make into the
+/// same cache is refused rather than a panic (`get` and `set` answer [`Error::Reentrant`],
+/// `peek` `None`, `delete` and `invalidate` `false`, `state` `Empty`, `stats` zeros and
+/// `key_count` 0); a key type should not call back.
 ///
 /// Memory is bounded by the keys, not only by the values: with `max_entries`, a key that holds
 /// nothing and runs no load (its value evicted, or its load failed) is let go when a new key
@@ -415,7 +424,7 @@ where
 
     /// The stored value of `key`, fresh or stale, without loading; `None` if nothing is stored.
     pub fn peek(&self, key: &K) -> Option<Rc<T>> {
-        let st = self.shared.state.borrow();
+        let st = self.shared.inner()?;
         let &id = st.ids.get(key)?;
         if !st.core.var(id).is_some_and(|v| v.has_value()) {
             return None;
@@ -434,7 +443,7 @@ where
         }
         let value = Rc::new(value);
         let garbage = {
-            let mut st = sh.state.borrow_mut();
+            let mut st = sh.inner().ok_or(Error::Reentrant)?;
             let id = st.id_for(&key, sh.opts)?;
             st.core.set(id, now);
             let mut garbage = st.take_evicted();
@@ -463,7 +472,9 @@ where
     pub fn delete(&self, key: &K) -> bool {
         let sh = &self.shared;
         let had = {
-            let mut st = sh.state.borrow_mut();
+            let Some(mut st) = sh.inner() else {
+                return false;
+            };
             let Some(&id) = st.ids.get(key) else {
                 return false;
             };
@@ -485,18 +496,24 @@ where
     /// [deleted](MemoryCache::delete) (in any cache), whatever its `cooldown` window, so memory
     /// is bounded by the keys, not only by the values.
     pub fn key_count(&self) -> usize {
-        self.shared.state.borrow().ids.len()
+        self.shared.inner().map_or(0, |st| st.ids.len())
     }
 
     /// Drops the value of `key`: the next `get()` loads again, and a load that began before
     /// never stores its value. The dropped value is kept, until a new one is stored or it is
     /// evicted, as the stale-if-error answer and the loader's `previous()`, and counts against
     /// `max_entries` meanwhile (as in the JS layer). Returns `false` if it was skipped under
-    /// `cooldown` (or `key` was never used).
+    /// `cooldown`, `key` was never used, or the clock returned a time that is not a finite
+    /// number (nothing is dropped then: the cooldown and stale-if-error windows need a time).
     pub fn invalidate(&self, key: &K) -> bool {
         let sh = &self.shared;
         let now = (sh.clock)();
-        let mut st = sh.state.borrow_mut();
+        if !now.is_finite() {
+            return false;
+        }
+        let Some(mut st) = sh.inner() else {
+            return false;
+        };
         let Some(&id) = st.ids.get(key) else {
             return false;
         };
@@ -507,7 +524,9 @@ where
     pub fn state(&self, key: &K) -> State {
         let sh = &self.shared;
         let now = (sh.clock)();
-        let st = sh.state.borrow();
+        let Some(st) = sh.inner() else {
+            return State::Empty;
+        };
         st.ids
             .get(key)
             .map_or(State::Empty, |&id| st.core.state(id, now))
@@ -515,7 +534,9 @@ where
 
     /// The counters of `key` (zeros for a key never used).
     pub fn stats(&self, key: &K) -> Stats {
-        let st = self.shared.state.borrow();
+        let Some(st) = self.shared.inner() else {
+            return Stats::default();
+        };
         st.ids
             .get(key)
             .map_or_else(Stats::default, |&id| st.core.stats(id))
@@ -612,6 +633,15 @@ where
     T: 'static,
     E: 'static,
 {
+    /// The state, borrowed for one short block that calls no user code. `None` only if it is
+    /// borrowed already: when a key's `Ord` or `Clone` (user code, run while the cache looks a
+    /// key up) calls back into this cache. That call is refused (see [`MemoryCache`]) rather
+    /// than a panic, which would trap the wasm instance and lose every value cached in it.
+    #[inline]
+    fn inner(&self) -> Option<RefMut<'_, Inner<K, T, E>>> {
+        self.state.try_borrow_mut().ok()
+    }
+
     /// A warm hit: a stored value that never expires (decided without the clock), or one fresh
     /// at the clock's reading; the core counts the hit and marks the key used. Otherwise
     /// `Err(now)`, the reading to decide the rest at (see [`Shared::first_step`]).
@@ -629,7 +659,7 @@ where
 
     #[inline]
     fn hit_at(&self, key: &K, now: Option<f64>) -> Option<Rc<T>> {
-        let mut st = self.state.try_borrow_mut().ok()?;
+        let mut st = self.inner()?;
         let &id = st.ids.get(key)?;
         if !st.polling.is_empty() && st.polling.contains(&id) {
             return None; // first_step reports it
@@ -652,7 +682,9 @@ where
 
     fn first_step(self: &Rc<Self>, key: &K, now: f64) -> Step<K, T, E> {
         let plan = {
-            let mut st = self.state.borrow_mut();
+            let Some(mut st) = self.inner() else {
+                return Step::Fail(Error::Reentrant);
+            };
             let id = match st.id_for(key, self.opts) {
                 Ok(id) => id,
                 Err(e) => return Step::Fail(e),
@@ -689,7 +721,9 @@ where
             return Step::Fail(Error::Clock);
         }
         let plan = {
-            let mut st = self.state.borrow_mut();
+            let Some(mut st) = self.inner() else {
+                return Step::Fail(Error::Reentrant);
+            };
             let Some(&id) = st.ids.get(key) else {
                 // Let go meanwhile (its abandoned load ended it): a get() of a new key.
                 drop(st);
@@ -756,11 +790,14 @@ where
         previous: Option<Rc<T>>,
     ) -> Result<Running<K, T, E>, Error<E>> {
         let flight = Flight::new();
-        {
-            let mut st = self.state.borrow_mut();
-            if let Some(slot) = st.slot(id) {
-                slot.flights.push((load, Rc::clone(&flight)));
+        match self.inner() {
+            Some(mut st) => {
+                if let Some(slot) = st.slot(id) {
+                    slot.flights.push((load, Rc::clone(&flight)));
+                }
             }
+            // (Not reached: nothing runs between the decision and here.)
+            None => return Err(Error::Inconsistent),
         }
         let timeout = self.opts.timeout();
         let setup = AbortController::new().and_then(|controller| {
@@ -776,8 +813,7 @@ where
             Err(js) => {
                 // Leaves no trace: not joinable, not counted; its joiners (none can exist yet:
                 // nothing awaited since the decision) would ask again.
-                {
-                    let mut st = self.state.borrow_mut();
+                if let Some(mut st) = self.inner() {
                     st.core.cancel(id, load);
                     st.remove_flight(id, load);
                 }
@@ -791,8 +827,10 @@ where
             previous,
             ttl: Rc::clone(&ttl),
         };
-        self.state.borrow_mut().polling.push(id);
+        self.mark(id);
+        let polling = Polling::enter(flight.id);
         let fut = (self.loader)(key.clone(), ctx);
+        drop(polling);
         self.unmark(id);
         Ok(Running {
             var: id,
@@ -812,8 +850,15 @@ where
         })
     }
 
+    /// Marks `id`'s loader as being called or polled (a `get()` of `id` meanwhile is refused).
+    fn mark(&self, id: VarId) {
+        if let Some(mut st) = self.inner() {
+            st.polling.push(id);
+        }
+    }
+
     fn unmark(&self, id: VarId) {
-        let mut st = self.state.borrow_mut();
+        let Some(mut st) = self.inner() else { return };
         if let Some(pos) = st.polling.iter().rposition(|&v| v == id) {
             st.polling.remove(pos);
         }
@@ -836,8 +881,10 @@ where
             mut guard,
         } = running;
         let result = poll_fn(|cx| {
-            self.state.borrow_mut().polling.push(var);
+            self.mark(var);
+            let polling = Polling::enter(flight.id);
             let polled = fut.as_mut().poll(cx);
+            drop(polling);
             self.unmark(var);
             if let Poll::Ready(r) = polled {
                 return Poll::Ready(Some(r));
@@ -857,18 +904,17 @@ where
         let (outcome, failure) = match result {
             Some(Ok(value)) => {
                 let value = Rc::new(value);
-                let garbage = {
-                    let mut st = self.state.borrow_mut();
+                let mut garbage = Vec::new();
+                // (Always there: a loader's task is polled outside any borrow.)
+                if let Some(mut st) = self.inner() {
                     st.remove_flight(var, load);
-                    let mut garbage = Vec::new();
                     if st.core.loaded_for(var, load, now, ttl.get()) {
                         garbage = st.take_evicted();
                         if let Some(slot) = st.slot(var) {
                             garbage.extend(slot.value.replace(Rc::clone(&value)));
                         }
                     }
-                    garbage
-                };
+                }
                 drop(garbage);
                 (Outcome::Value(value), None)
             }
@@ -896,7 +942,9 @@ where
         timed_out: bool,
     ) -> (Outcome<T, E>, Option<Error<E>>) {
         let waiters = flight.waiters.get();
-        let mut st = self.state.borrow_mut();
+        let Some(mut st) = self.inner() else {
+            return (Outcome::Failed(error.clone()), Some(error));
+        };
         st.remove_flight(var, load);
         let stale = match st.core.failed(var, load, now, waiters, timed_out) {
             FailDecision::ServeStale => st.stored(var),
@@ -926,6 +974,12 @@ where
             waiter.leave();
             return Outcome::Abandoned;
         }
+        // The loader polled now (if any) waits for this load until this wait ends; refused if
+        // this load waits for that loader's own, through other loads of any cache.
+        let Ok(_waiting) = waits::wait_for(flight.id) else {
+            waiter.leave();
+            return Outcome::Failed(Error::Reentrant);
+        };
         // Real time, as the timers below: an injected clock that moved on while the load ran
         // would have the bound passed already, and this caller start a second load.
         let now = js_sys::Date::now();
@@ -986,6 +1040,7 @@ impl<T, E> Flight<T, E> {
             outcome: RefCell::new(Some(Outcome::Abandoned)),
             waiters: Cell::new(0),
             started: f64::NEG_INFINITY,
+            id: 0,
         })
     }
 }

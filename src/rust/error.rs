@@ -17,9 +17,14 @@ pub enum Error<E> {
     /// The load ran past the `timeout` option: its `signal` was aborted and a late value is
     /// discarded.
     Timeout,
-    /// A `get()` of a key made while that key's own loader was running synchronously (the loader
-    /// asked for its own value, directly or through another key's loader): refused instead of
-    /// waiting for itself forever.
+    /// Refused instead of waiting for itself for ever, or a panic:
+    /// - a `get()` of a key made while that key's own loader was being called or polled (the
+    ///   loader asked for its own value, directly or through another key's loader);
+    /// - a `get()` whose load waits, through other loads, for the very loader that asked: A's
+    ///   loader awaits B, whose loader awaits A (keys of any caches and vars of the instance; the
+    ///   `get()` that closes the cycle is refused, so each load's callers get an error at once);
+    /// - a call made from a key type's `Ord` or `Clone`, which the cache runs while it looks a key
+    ///   up, into the same cache (see [`MemoryCache`](super::MemoryCache)).
     Reentrant,
     /// The clock returned a time that is not a finite number; nothing was decided.
     Clock,
@@ -97,7 +102,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
         match self {
             Error::Load(e) => write!(f, "the loader failed: {e}"),
             Error::Timeout => f.write_str("the load timed out"),
-            Error::Reentrant => f.write_str("a loader asked for its own key's value"),
+            Error::Reentrant => f.write_str(
+                "a loader asked for its own key's value (or for a load that waits for its own), or a key's Ord or Clone called back into the cache",
+            ),
             Error::Clock => f.write_str("the clock returned a non-finite time"),
             Error::Runtime(v) => write!(
                 f,

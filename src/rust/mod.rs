@@ -29,6 +29,7 @@ mod js;
 mod options;
 mod to_js;
 mod var;
+mod waits;
 
 pub use cache::{LoadContext, MemoryCache};
 pub use error::Error;

@@ -12,7 +12,8 @@
     clippy::unwrap_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
+    clippy::arithmetic_side_effects,
+    clippy::disallowed_methods
 )]
 
 use std::cell::{Cell, RefCell};
@@ -709,6 +710,12 @@ async fn a_clock_that_fails_decides_nothing() {
     assert_eq!((calls.get(), var.stats().misses), (0, 1));
     now.set(5.0);
     assert_eq!(*var.get().await.unwrap(), 1);
+    // invalidate() needs a time too (its cooldown and stale-if-error windows start then).
+    now.set(f64::NAN);
+    assert!(!var.invalidate(), "refused");
+    now.set(6.0);
+    assert_eq!(var.peek().map(|v| *v), Some(1), "nothing dropped");
+    assert_eq!(var.stats().loads, 1);
 }
 
 /// A keyed cache whose loader counts its calls per key and returns `"<key>#<n>"`, failing for
@@ -963,4 +970,157 @@ async fn a_clock_failing_as_a_caller_asks_again_after_an_abandoned_load_decides_
         "with a working clock, the next get() loads"
     );
     assert_eq!(var.stats().loads, 1, "the abandoned load is not counted");
+}
+
+/// `fut`'s output, or `None` if `ms` pass first (a test of "does not hang" that fails, not hangs).
+async fn within<O>(ms: f64, fut: impl Future<Output = O>) -> Option<O> {
+    let mut fut = Box::pin(fut);
+    let mut timer = Box::pin(sleep(ms));
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn a_cycle_of_loads_across_keys_is_refused_not_waited_on_for_ever() {
+    // 1's loader awaits 2, whose loader awaits 3, whose loader awaits 1: no timeout anywhere.
+    let me: Rc<RefCell<Option<MemoryCache<u32, u32, String>>>> = Rc::new(RefCell::new(None));
+    let m = Rc::clone(&me);
+    let refused = Rc::new(RefCell::new(Vec::new()));
+    let r = Rc::clone(&refused);
+    let cache: MemoryCache<u32, u32, String> = Builder::new()
+        .build(move |k, _ctx| {
+            let cache = m.borrow().clone().unwrap();
+            let r = Rc::clone(&r);
+            async move {
+                settle().await; // not in the loader's first poll: the cycle spans tasks
+                let next = if k == 3 { 1 } else { k + 1 };
+                match cache.get(&next).await {
+                    Ok(v) => Ok(*v + 1),
+                    Err(Error::Reentrant) => {
+                        r.borrow_mut().push((k, next));
+                        Err(format!("{k} -> {next}: a cycle"))
+                    }
+                    Err(e) => Err(format!("{k} -> {next}: {e}")),
+                }
+            }
+        })
+        .unwrap();
+    *me.borrow_mut() = Some(cache.clone());
+    let got = within(5_000.0, cache.get(&1)).await;
+    let err = got.expect("the cycle was waited on").unwrap_err();
+    assert_eq!(
+        err.load_error().map(String::as_str),
+        Some("1 -> 2: the loader failed: 2 -> 3: the loader failed: 3 -> 1: a cycle"),
+        "{err:?}"
+    );
+    assert_eq!(*refused.borrow(), vec![(3, 1)], "the wait that closed it");
+    // Nothing is left waiting: each key loads again, and without a cycle all is well.
+    for k in 1..=3 {
+        assert_eq!(cache.state(&k), State::Empty, "key {k}");
+    }
+    *me.borrow_mut() = None; // break the Rc cycle
+}
+
+#[wasm_bindgen_test]
+async fn a_cycle_of_loads_across_two_vars_is_refused() {
+    type Var = CachedVar<u32, String>;
+    thread_local! {
+        static PAIR: RefCell<Option<(Var, Var)>> = const { RefCell::new(None) };
+    }
+    let other =
+        |first: bool| PAIR.with(|p| p.borrow().clone().map(|(a, b)| if first { b } else { a }));
+    let a: Var = Builder::new()
+        .build_var(move |_ctx| async move {
+            settle().await;
+            let b = other(true).unwrap();
+            b.get().await.map(|v| *v + 1).map_err(|e| format!("a: {e}"))
+        })
+        .unwrap();
+    let b: Var = Builder::new()
+        .build_var(move |_ctx| async move {
+            settle().await;
+            let a = other(false).unwrap();
+            a.get().await.map(|v| *v + 1).map_err(|e| format!("b: {e}"))
+        })
+        .unwrap();
+    PAIR.with(|p| *p.borrow_mut() = Some((a.clone(), b.clone())));
+    // Both asked at once: one of the two waits closes the cycle.
+    let both = within(5_000.0, async { (a.get().await, b.get().await) }).await;
+    let (ra, rb) = both.expect("the cycle was waited on");
+    assert!(ra.is_err() && rb.is_err(), "{ra:?} {rb:?}");
+    PAIR.with(|p| *p.borrow_mut() = None);
+}
+
+/// A key whose `Ord` calls back into the cache that compares it (user code the cache runs while
+/// it looks keys up): every call is refused, none panics (a panic would trap the instance).
+#[derive(Clone, PartialEq, Eq)]
+struct Nosy(u32);
+
+thread_local! {
+    static NOSY: RefCell<Option<MemoryCache<Nosy, u32, String>>> = const { RefCell::new(None) };
+    static NOSY_SAW: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+impl PartialOrd for Nosy {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Nosy {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if let Some(cache) = NOSY.with(|c| c.borrow().clone()) {
+            let k = Nosy(99);
+            let mut get = Box::pin(cache.get(&k));
+            let polled = get
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+            let saw = format!(
+                "peek {:?} set {:?} delete {} invalidate {} state {:?} count {} get {:?}",
+                cache.peek(&k),
+                cache.set(Nosy(98), 1).err(),
+                cache.delete(&k),
+                cache.invalidate(&k),
+                cache.state(&k),
+                cache.key_count(),
+                polled.map(|r| r.err()),
+            );
+            NOSY_SAW.with(|s| s.borrow_mut().push(saw));
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_key_whose_ord_calls_back_into_the_cache_is_refused_not_a_panic() {
+    let cache: MemoryCache<Nosy, u32, String> = Builder::new()
+        .build(|k: Nosy, _ctx| async move { Ok(k.0 * 10) })
+        .unwrap();
+    // Two keys, so that looking up a third compares.
+    assert_eq!(*cache.get(&Nosy(1)).await.unwrap(), 10);
+    assert_eq!(*cache.get(&Nosy(2)).await.unwrap(), 20);
+    NOSY.with(|c| *c.borrow_mut() = Some(cache.clone()));
+    assert_eq!(*cache.get(&Nosy(1)).await.unwrap(), 10, "a hit");
+    assert_eq!(*cache.get(&Nosy(3)).await.unwrap(), 30, "a miss");
+    assert!(cache.set(Nosy(4), 40).is_ok());
+    assert_eq!(cache.peek(&Nosy(4)).map(|v| *v), Some(40));
+    NOSY.with(|c| *c.borrow_mut() = None);
+    let saw = NOSY_SAW.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    assert!(!saw.is_empty(), "Ord called back");
+    for s in &saw {
+        assert_eq!(
+            s,
+            "peek None set Some(Reentrant) delete false invalidate false state Empty count 0 get Ready(Some(Reentrant))"
+        );
+    }
+    assert_eq!(cache.key_count(), 4, "nothing lost");
+    assert_eq!(*cache.get(&Nosy(2)).await.unwrap(), 20);
 }
