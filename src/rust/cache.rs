@@ -442,19 +442,21 @@ where
             return Err(Error::Clock);
         }
         let value = Rc::new(value);
-        let garbage = {
+        let stored = {
             let mut st = sh.inner().ok_or(Error::Reentrant)?;
-            let id = st.id_for(&key, sh.opts)?;
-            st.core.set(id, now);
-            let mut garbage = st.take_evicted();
-            if let Some(slot) = st.slot(id) {
-                garbage.extend(slot.value.replace(value));
-            }
-            garbage
+            st.id_for(&key, sh.opts).map(|id| {
+                st.core.set(id, now);
+                let mut garbage = st.take_evicted();
+                if let Some(slot) = st.slot(id) {
+                    garbage.extend(slot.value.replace(value));
+                }
+                garbage
+            })
         };
-        drop(garbage);
+        // Values let go dropped now; the keys `id_for` let go too, whether or not `key` was added.
+        let result = stored.map(drop);
         sh.drop_garbage();
-        Ok(())
+        result
     }
 
     /// Forgets `key`: its value, stale-if-error fallback, backoff and cooldown window. Loads
@@ -579,7 +581,10 @@ impl<K: Ord + Clone, T, E> Inner<K, T, E> {
             let value = slot.value.take();
             slot.flights.clear();
             if let Some(key) = key {
-                self.ids.remove(&key);
+                // (The map's own copy too: a key's `Drop` is user code, run after the borrow.)
+                if let Some((own, _)) = self.ids.remove_entry(&key) {
+                    self.garbage.0.push(own);
+                }
                 self.garbage.0.push(key);
             }
             self.garbage.1.extend(value);
@@ -685,20 +690,22 @@ where
             let Some(mut st) = self.inner() else {
                 return Step::Fail(Error::Reentrant);
             };
-            let id = match st.id_for(key, self.opts) {
-                Ok(id) => id,
-                Err(e) => return Step::Fail(e),
-            };
-            if st.polling.contains(&id) {
-                st.core.refused(id);
-                return Step::Fail(Error::Reentrant);
+            // (No early return past `id_for`: the keys it let go are dropped below, refused or not.)
+            match st.id_for(key, self.opts) {
+                Err(e) => Plan::Step(Step::Fail(e)),
+                Ok(id) if st.polling.contains(&id) => {
+                    st.core.refused(id);
+                    Plan::Step(Step::Fail(Error::Reentrant))
+                }
+                Ok(id) if !now.is_finite() => {
+                    st.core.refused(id);
+                    Plan::Step(Step::Fail(Error::Clock))
+                }
+                Ok(id) => {
+                    let decision = st.core.get(id, now);
+                    Self::plan(&mut st, id, decision)
+                }
             }
-            if !now.is_finite() {
-                st.core.refused(id);
-                return Step::Fail(Error::Clock);
-            }
-            let decision = st.core.get(id, now);
-            Self::plan(&mut st, id, decision)
         };
         self.drop_garbage();
         self.carry_out(plan, key)

@@ -1124,3 +1124,82 @@ async fn a_key_whose_ord_calls_back_into_the_cache_is_refused_not_a_panic() {
     assert_eq!(cache.key_count(), 4, "nothing lost");
     assert_eq!(*cache.get(&Nosy(2)).await.unwrap(), 20);
 }
+
+/// A key that counts its live copies and, when dropped, calls back into the cache (user code
+/// the cache must run outside its borrow, where the call works).
+#[derive(PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Counted(u32);
+
+thread_local! {
+    static COUNTED_LIVE: Cell<i64> = const { Cell::new(0) };
+    static COUNTED_CACHE: RefCell<Option<MemoryCache<Counted, u32, String>>> = const { RefCell::new(None) };
+    static COUNTED_SAW: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Counted {
+    fn new(n: u32) -> Counted {
+        COUNTED_LIVE.with(|l| l.set(l.get() + 1));
+        Counted(n)
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Counted::new(self.0)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        COUNTED_LIVE.with(|l| l.set(l.get() - 1));
+        if self.0 >= 1000 {
+            return;
+        }
+        if let Some(cache) = COUNTED_CACHE.with(|c| c.borrow().clone()) {
+            let set = cache.set(Counted::new(1000 + self.0), 0).err();
+            COUNTED_SAW.with(|s| s.borrow_mut().push(format!("{} {set:?}", self.0)));
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn keys_let_go_are_dropped_outside_the_borrow_and_on_every_path() {
+    let (now, clk) = clock();
+    let cache: MemoryCache<Counted, u32, String> = Builder::new()
+        .max_entries(1)
+        .clock(clk)
+        .build(|k: Counted, _| async move {
+            if k.0 == 1 {
+                Err("fails".to_string())
+            } else {
+                Ok(k.0)
+            }
+        })
+        .unwrap();
+    // Key 1's load fails: it holds nothing, and is let go when key 2 comes in.
+    assert!(cache.get(&Counted::new(1)).await.is_err());
+    COUNTED_CACHE.with(|c| *c.borrow_mut() = Some(cache.clone()));
+    assert_eq!(*cache.get(&Counted::new(2)).await.unwrap(), 2);
+    COUNTED_CACHE.with(|c| *c.borrow_mut() = None);
+    let saw = COUNTED_SAW.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    assert!(
+        saw.contains(&"1 None".to_string()),
+        "key 1's Drop could set: {saw:?}"
+    );
+    assert!(saw.iter().all(|s| !s.contains("Reentrant")), "{saw:?}");
+    // A clock that fails refuses every get(): the keys let go meanwhile are still dropped.
+    now.set(f64::NAN);
+    let before = COUNTED_LIVE.with(Cell::get);
+    for n in 2000..2500 {
+        assert!(matches!(
+            cache.get(&Counted::new(n)).await,
+            Err(Error::Clock)
+        ));
+    }
+    let grown = COUNTED_LIVE.with(Cell::get) - before;
+    assert!(
+        grown <= 4,
+        "{grown} more keys alive, key_count {}",
+        cache.key_count()
+    );
+}
