@@ -6,8 +6,14 @@
 //                      `export default` gets a handler answering 200, so its module scope runs.
 //                      Every request must get a real Response (status < 500).
 //   ```js worker auth  a Worker that verifies tokens: 200 for valid ES256 and RS256 tokens; 401
-//                      for a missing, malformed, unknown-kid, badly signed, expired or
-//                      wrong-audience token; the key set fetched at most twice in all.
+//                      for a missing, malformed (its signature not base64url too), unknown-kid,
+//                      badly signed, expired or wrong-audience token, and for a token whose alg
+//                      does not fit its key (a key published without `alg`); the key set fetched
+//                      at most twice. Then the issuer rotates its keys (past the Worker's 30 s
+//                      cooldown): a batch of 20 tokens verified together, then 10 concurrent
+//                      requests (POST /batch, which its test comment adds: a JSON array of
+//                      tokens → an array of "ok" or the error's message) with the new key all
+//                      pass, for one refetch.
 //   ```js node         run by `node` (exit code 0)
 //   ```js deno         run by `deno run --no-prompt --allow-net=127.0.0.1 --allow-env`
 //   ```js bun          run by `bun`
@@ -34,6 +40,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "node_modules/.bin");
 const SCRATCH = join(ROOT, "target/docs-blocks");
 const RUN_BOUND_MS = 30_000;
+// The quick start Worker's `cooldown`: its refetch on an unknown kid waits this long after a fetch.
+const AUTH_COOLDOWN_MS = 30_000;
 const only = process.argv[2];
 const execFileP = promisify(execFile);
 
@@ -98,14 +106,30 @@ async function startOrigin() {
   const es = await generateKeyPair("ES256", { extractable: true });
   const rs = await generateKeyPair("RS256", { extractable: true });
   const stranger = await generateKeyPair("ES256");
+  const noAlg = await generateKeyPair("ES256");
+  const rotated = await generateKeyPair("ES256");
   const keys = [
     { ...(await exportJWK(es.publicKey)), kid: "es-1", alg: "ES256", use: "sig" },
     { ...(await exportJWK(rs.publicKey)), kid: "rs-1", alg: "RS256", use: "sig" },
   ];
-  const origin = { fetches: 0 };
+  const published = keys.length;
+  const rotatedKeys = [
+    { ...(await exportJWK(rotated.publicKey)), kid: "es-2", alg: "ES256", use: "sig" },
+    // Some issuers publish keys without `alg`: a token naming another alg must still be a 401.
+    { ...(await exportJWK(noAlg.publicKey)), kid: "es-noalg", use: "sig" },
+  ];
+  const origin = {
+    fetches: 0,
+    lastFetch: 0,
+    // The issuer's key rotation: new keys published (the old ones stay) until `unrotate()`
+    // (other blocks expect the two keys).
+    rotate: () => keys.push(...rotatedKeys),
+    unrotate: () => keys.splice(published),
+  };
   const server = createServer((req, res) => {
     if (new URL(req.url, "http://x").pathname !== "/.well-known/jwks.json") return res.writeHead(404).end();
     origin.fetches++;
+    origin.lastFetch = Date.now();
     res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" }).end(JSON.stringify({ keys }));
   });
   await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
@@ -118,6 +142,9 @@ async function startOrigin() {
     rs256: await sign("RS256", "rs-1", rs.privateKey),
     unknownKid: await sign("ES256", "nobody", stranger.privateKey),
     badSignature: `${es256.slice(0, es256.lastIndexOf(".") + 1)}${"A".repeat(86)}`,
+    signatureNotBase64: `${es256.slice(0, es256.lastIndexOf(".") + 1)}@@@`,
+    algNotTheKeys: await sign("RS256", "es-noalg", rs.privateKey),
+    rotated: await sign("ES256", "es-2", rotated.privateKey),
     expired: await sign("ES256", "es-1", es.privateKey, { exp: Math.floor(Date.now() / 1000) - 3600 }),
     wrongAudience: await sign("ES256", "es-1", es.privateKey, { aud: "someone-else" }),
   };
@@ -171,6 +198,7 @@ async function runWorker(block, local) {
       await ask("malformed token", "Bearer not.a.jwt"),
       await ask("unknown kid", `Bearer ${tokens.unknownKid}`),
       await ask("bad signature", `Bearer ${tokens.badSignature}`),
+      await ask("signature not base64url", `Bearer ${tokens.signatureNotBase64}`),
       await ask("expired", `Bearer ${tokens.expired}`),
       await ask("wrong audience", `Bearer ${tokens.wrongAudience}`),
       await ask("unknown kid again", `Bearer ${tokens.unknownKid}`),
@@ -185,6 +213,27 @@ async function runWorker(block, local) {
     }
     const fetches = local.origin.fetches - before;
     if (block.flags.includes("auth") && (fetches < 1 || fetches > 2)) problems.push(`the key set was fetched ${fetches} times for ${answers.length} requests (want 1 or 2)`);
+    if (block.flags.includes("auth") && problems.length === 0) {
+      // Past the Worker's cooldown (30 s from its last fetch), the issuer rotates; a batch of
+      // tokens of the new key arrives at once: each must invalidate-or-join, none 401.
+      await new Promise((wait) => setTimeout(wait, Math.max(0, local.origin.lastFetch + AUTH_COOLDOWN_MS + 500 - Date.now())));
+      local.origin.rotate();
+      try {
+        const beforeBatch = local.origin.fetches;
+        // The batch first: every token sees the old key set in the same turn.
+        const batched = await (await fetch(`${worker.url}/batch`, { method: "POST", body: JSON.stringify(Array(20).fill(tokens.rotated)) })).text();
+        if (batched !== JSON.stringify(Array(20).fill("ok"))) problems.push(`a batch of 20 tokens of the rotated key: ${batched.slice(0, 300)}`);
+        const concurrent = await Promise.all(Array.from({ length: 10 }, () => ask("rotated key", `Bearer ${tokens.rotated}`)));
+        const statuses = concurrent.map((a) => a.status).join(" ");
+        if (concurrent.some((a) => a.status !== 200)) problems.push(`10 concurrent requests with the rotated key: ${statuses}: ${concurrent.find((a) => a.status !== 200).body.slice(0, 300)}`);
+        const refetches = local.origin.fetches - beforeBatch;
+        if (refetches !== 1) problems.push(`the rotation cost ${refetches} key set fetches (want 1)`);
+        const misfit = await ask("RS256 naming an EC key published without alg", `Bearer ${tokens.algNotTheKeys}`);
+        if (misfit.status !== 401) problems.push(`${misfit.what}: HTTP ${misfit.status}, want 401: ${misfit.body.slice(0, 300)}`);
+      } finally {
+        local.origin.unrotate();
+      }
+    }
     if (problems.length > 0) throw new Error(`${problems.join("\n")}\n--- workerd output ---\n${worker.output()}`);
   } finally {
     await worker.stop();

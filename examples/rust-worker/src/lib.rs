@@ -198,11 +198,10 @@ async fn verify(
     let mut keys: Rc<Jwks> = get().await.map_err(|e| format!("no key set: {e}"))?;
     if keys.find(&kid).is_none() {
         // A key the cached set lacks: the issuer may have rotated. Refetch, at most once per
-        // cooldown (an invalidate within it is skipped), so made-up kids cannot flood the issuer.
-        if jwks.invalidate() {
-            *refetched = true;
-            keys = get().await.map_err(|e| format!("no key set: {e}"))?;
-        }
+        // cooldown (an invalidate within it is skipped), so made-up kids cannot flood the issuer;
+        // look again either way: a refetch another request started is joined, not repeated.
+        *refetched = jwks.invalidate();
+        keys = get().await.map_err(|e| format!("no key set: {e}"))?;
     }
     let jwk = keys.find(&kid).ok_or("unknown kid")?;
     let signature = base64url(s).ok_or("bad signature")?;
