@@ -335,6 +335,14 @@ impl Cache {
         self.settle(id);
     }
 
+    /// See [`Var::load_dropped`].
+    pub fn load_dropped(&mut self, id: VarId, load: LoadId) {
+        if let Some(e) = self.entry(id) {
+            e.var.load_dropped(load);
+        }
+        self.settle(id);
+    }
+
     /// See [`Var::refused`].
     pub fn refused(&mut self, id: VarId) {
         if let Some(e) = self.entry(id) {

@@ -424,6 +424,16 @@ impl Var {
         self.stats.loads = self.stats.loads.saturating_sub(1);
     }
 
+    /// Load `id` (issued) was dropped unfinished after its loader was called (the Rust face: its
+    /// task dropped by `wait_until`): no longer joinable, it stores nothing; unlike
+    /// [`Var::cancel`] it still counts as a load (the loader ran), not as an error. A load id
+    /// not issued is ignored.
+    pub fn load_dropped(&mut self, id: LoadId) {
+        if self.issued(id) {
+            self.finish(id);
+        }
+    }
+
     fn issued(&self, id: LoadId) -> bool {
         id > self.base && id <= self.seq
     }

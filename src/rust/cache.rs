@@ -1075,8 +1075,8 @@ impl<T, E> Drop for WaitGuard<T, E> {
 }
 
 /// If a started load is dropped before it ends (a `wait_until` that drops the future it was
-/// handed, polled or not), the load is aborted and forgotten (as if never started) and its
-/// waiters ask the core again.
+/// handed, polled or not), the load is aborted and forgotten (still counted in `loads`: its
+/// loader was called) and its waiters ask the core again.
 struct LeadGuard<K, T, E> {
     shared: Rc<Shared<K, T, E>>,
     var: VarId,
@@ -1093,7 +1093,7 @@ impl<K, T, E> Drop for LeadGuard<K, T, E> {
         }
         self.controller.abort();
         if let Ok(mut st) = self.shared.state.try_borrow_mut() {
-            st.core.cancel(self.var, self.load);
+            st.core.load_dropped(self.var, self.load);
             if let Some(slot) = st
                 .slots
                 .get_mut(usize::try_from(self.var).unwrap_or(usize::MAX))

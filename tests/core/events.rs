@@ -30,6 +30,8 @@ pub enum Event {
     Abandon(usize, u64),
     /// A load that was just decided could not be started.
     Cancel(usize),
+    /// A started load's task was dropped before it settled (the Rust face).
+    Dropped(usize),
     /// A `get()` refused before any decision.
     Refused,
     Invalidate,
@@ -113,6 +115,7 @@ pub fn exact_event() -> impl Strategy<Value = Event> {
         }),
         2 => (any::<usize>(), 1u64..4).prop_map(|(p, n)| Event::Abandon(p, n)),
         1 => any::<usize>().prop_map(Event::Cancel),
+        1 => any::<usize>().prop_map(Event::Dropped),
         1 => Just(Event::Refused),
         3 => Just(Event::Invalidate),
         2 => Just(Event::Set),
@@ -235,6 +238,13 @@ impl Run {
                 self.var.cancel(self.ids[i]);
                 self.model.cancel(i);
             }
+            Event::Dropped(pick) => {
+                let Some(i) = self.outstanding(pick) else {
+                    return Ok(());
+                };
+                self.var.load_dropped(self.ids[i]);
+                self.model.dropped(i);
+            }
             Event::Refused => {
                 self.var.refused();
                 self.model.refused();
@@ -310,6 +320,7 @@ pub fn wild_event() -> impl Strategy<Value = Event> {
         }),
         1 => (any::<usize>(), any::<u64>()).prop_map(|(p, n)| Event::Abandon(p, n)),
         1 => any::<usize>().prop_map(Event::Cancel),
+        1 => any::<usize>().prop_map(Event::Dropped),
         1 => Just(Event::Refused),
         2 => Just(Event::Invalidate),
         1 => Just(Event::Set),

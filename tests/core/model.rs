@@ -146,6 +146,12 @@ impl Model {
         self.stats.loads -= 1;
     }
 
+    /// A started load's task was dropped: it ends, storing nothing, still counted as a load.
+    pub fn dropped(&mut self, i: usize) {
+        self.tick();
+        self.loads[i].settled = true;
+    }
+
     /// Join the running load, or start one.
     fn join_or_start(&mut self, g: u64, callers: u64) -> Expect {
         match self.joinable() {

@@ -228,6 +228,14 @@ impl Witness {
                 self.var.cancel(id);
                 self.counts.loads -= 1;
             }
+            Event::Dropped(pick) => {
+                let Some(id) = self.pick(pick) else {
+                    return Ok(());
+                };
+                self.open.remove(&id);
+                self.joinable.remove(&id);
+                self.var.load_dropped(id);
+            }
             Event::Refused => {
                 self.var.refused();
                 self.counts.misses += 1;
