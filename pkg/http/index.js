@@ -57,7 +57,9 @@ function describe(v) {
 function reader(response, fn) {
   const headers = response !== null && typeof response === "object" ? (typeof response.headers?.get === "function" ? response.headers : response) : undefined;
   if (typeof headers?.get !== "function") {
-    throw new TypeError(`${fn}(response): response must be a Response, a Headers or an object with headers.get(name), got ${describe(response)}`);
+    const plain = response !== null && typeof response === "object" && response.headers !== null && typeof response.headers === "object";
+    const hint = plain ? " (its headers are a plain object: wrap them, { headers: new Headers(headers) })" : "";
+    throw new TypeError(`${fn}(response): response must be a Response, a Headers or an object with headers.get(name), got ${describe(response)}${hint}`);
   }
   return (name) => {
     const value = headers.get(name);
@@ -77,7 +79,8 @@ export function freshnessLifetime(response) {
     const expires = header("expires");
     if (expires === null) return undefined;
     const date = httpDate(header("date"));
-    lifetime = httpDate(expires) - (Number.isNaN(date) ? Date.now() : date);
+    // The same 2^31 s cap as a delta-seconds (index.d.ts): an Expires in year 9999 is not 8,000 years.
+    lifetime = Math.min(httpDate(expires) - (Number.isNaN(date) ? Date.now() : date), MAX_S * 1000);
   }
   if (Number.isNaN(lifetime)) return 0;
   // Age: the first value of a repeated field; an invalid one counts as 0.

@@ -129,6 +129,9 @@ export function registerHttpLifetimeTests(test, assert) {
     assert.is(cc("s-maxage=99999999999999999999999999"), 2 ** 31 * S);
     assert.is(cc(`max-age=${"9".repeat(400)}`), 2 ** 31 * S);
     assert.is(cc("max-age=0000000060"), 60 * S);
+    // Expires − Date too: the year 9999 is 2^31 s, not ~8,000 years.
+    assert.is(lifetime({ date: httpDate(DATE), expires: "Fri, 31 Dec 9999 23:59:59 GMT" }), 2 ** 31 * S);
+    assert.is(lifetime({ date: httpDate(DATE), expires: httpDate(DATE + (2 ** 31 - 1) * S) }), (2 ** 31 - 1) * S);
   });
 
   test("http: nothing said → undefined (no heuristic from Last-Modified; Pragma, must-revalidate, immutable alone say nothing)", () => {
@@ -163,7 +166,7 @@ export function registerHttpLifetimeTests(test, assert) {
       [undefined, /got undefined$/],
       ["max-age=60", /got "max-age=60"$/],
       [{}, /got an object$/],
-      [{ headers: { "cache-control": "max-age=60" } }, /got an object$/],
+      [{ headers: { "cache-control": "max-age=60" } }, /got an object \(its headers are a plain object: wrap them, \{ headers: new Headers\(headers\) \}\)$/],
       [[], /got an array$/],
       [() => 1, /got a function$/],
       [Symbol("r"), /got a symbol$/],
