@@ -24,7 +24,10 @@ export interface Storage {
    * a Promise included (an async store such as Redis or KV belongs in `shared`, not here).
    */
   get(name: string): unknown;
-  /** Stores `value` as is (`NO_VALUE_STORED` on `invalidate()`). */
+  /**
+   * Stores `value` as is (`NO_VALUE_STORED` on `invalidate()`). Synchronous: a promise it returns
+   * anyway is not awaited, and its rejection goes to `onError` (as a background failure).
+   */
   set(name: string, value: unknown): void;
 }
 
@@ -75,7 +78,11 @@ export type Loader<T> = (ctx: LoaderContext<T>) => T | PromiseLike<T>;
 
 /** Options of a var. Durations are milliseconds; `Infinity` is allowed wherever noted. */
 export interface CachedVarOptions<T = unknown> {
-  /** Keep the value here instead of in the cache. Only `timeout` combines with it. */
+  /**
+   * Keep the value here instead of in the cache. The storage owns the value and its lifetime:
+   * `ttl`, `staleWhileRevalidate`, `staleIfError`, `cooldown` and `shared` do not combine with
+   * it (a `TypeError`); `timeout`, `onError` and `clock` do.
+   */
   storage?: Storage | null | undefined;
   /**
    * A shared second tier. A cold or expired load first reads it and uses an entry still within

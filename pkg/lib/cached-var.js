@@ -29,6 +29,8 @@ const START = 4;
 
 const STATES = ["empty", "loading", "fresh", "stale"];
 const noop = () => {};
+// What onError is told of an async storage.set that rejected: it came after its get() answered.
+const STORAGE_WRITE = Object.freeze({ background: true });
 
 // On workerd, how long past its bound, and at least how long after joining (see #armDeadline),
 // joiners still wait on a load: one whose request is alive reports its own timeout first.
@@ -693,6 +695,19 @@ export class CachedVar {
     }
   }
 
+  // storage.set(name, value). It is typed synchronous; one that returns a promise anyway (an
+  // async store) is not awaited, and its rejection goes to onError (as a background failure)
+  // instead of being unhandled, which is fatal in Node, Deno and Bun.
+  #storageSet(value) {
+    const result = this.#storage.set(this.name, value);
+    if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
+    try {
+      if (typeof result.then === "function") result.then(undefined, (error) => this.#reportError(STORAGE_WRITE, error, false));
+    } catch {
+      // A `then` getter that throws: nothing to observe.
+    }
+  }
+
   #fromStorage() {
     const v = this.#storage.get(this.name);
     return v === NO_VALUE_STORED ? undefined : v;
@@ -727,7 +742,7 @@ export class CachedVar {
     if (clockError !== null) return this.#failed(load, clockError, false);
     if (stored && this.#storage !== null) {
       try {
-        this.#storage.set(this.name, value);
+        this.#storageSet(value);
       } catch (error) {
         return this.#failed(load, error, false);
       }
@@ -884,7 +899,7 @@ export class CachedVar {
     if (this.#bounded) this.#cache._flushTouches();
     this.#joinable = null;
     if (this.#storage !== null) {
-      this.#storage.set(this.name, value);
+      this.#storageSet(value);
       this.#machine.set(this.#id, now);
       return;
     }
@@ -911,7 +926,7 @@ export class CachedVar {
     if (!this.#machine.invalidate(this.#id, now)) return false;
     this.#forced = true;
     if (this.#storage !== null) {
-      this.#storage.set(this.name, NO_VALUE_STORED);
+      this.#storageSet(NO_VALUE_STORED);
       return true;
     }
     if (this.#hit !== null) this.#dropped = this.#value;
@@ -934,7 +949,7 @@ export class CachedVar {
       this.#joinable = null;
       this.#machine.delete(this.#id);
     }
-    if (this.#storage !== null) this.#storage.set(this.name, NO_VALUE_STORED);
+    if (this.#storage !== null) this.#storageSet(NO_VALUE_STORED);
     this.#dropped = undefined;
     this.#drop();
     return had;

@@ -13,7 +13,7 @@ const CODE_RULES = [
   "must be a number of milliseconds >= 0 (or Infinity)",
   "must be a number of milliseconds > 0 (or Infinity)",
   "must be a whole number from 1 to 4294967295 (or Infinity)",
-  "cannot be combined with custom storage: the storage owns the value and its lifetime (only timeout applies)",
+  "cannot be combined with custom storage: the storage owns the value and its lifetime (of the timing options, only timeout applies)",
 ];
 
 // The default clock's state: the last reading, and how far the wall clock has stepped back in

@@ -425,6 +425,20 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(v.stats().coalesced, 0);
   });
 
+  test("8 custom storage: an async set that rejects reaches onError (background), not an unhandled rejection; get() still answers", async () => {
+    const heard = [];
+    const failing = new Error("async set failed");
+    const storage = { get: () => NO_VALUE_STORED, set: async () => Promise.reject(failing) };
+    const v = new CachedVar(fresh("asyncset"), { storage, onError: (error, info) => heard.push([error, info.background, info.timedOut]) });
+    v.onFirstAccess(() => "loaded");
+    assert.is(await v.get(), "loaded");
+    v.set("x");
+    v.invalidate();
+    await new Promise((r) => setTimeout(r, 0));
+    assert.is(heard.length, 3, "one per write: the load's, set()'s, invalidate()'s");
+    for (const [error, background, timedOut] of heard) assert.deepEqual([error, background, timedOut], [failing, true, false]);
+  });
+
   test("8 custom storage: freshness options are refused with a TypeError naming the option", () => {
     assert.throws(() => new CachedVar(fresh("st"), { storage: mapStorage(), ttl: 5 }), { type: TypeError, message: /ttl cannot be combined with custom storage/ });
     assert.throws(() => new CachedVar(fresh("st"), { storage: { get() {} } }), { type: TypeError, message: /storage must be an object with get\(name\) and set\(name, value\)/ });
