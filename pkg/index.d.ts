@@ -66,7 +66,9 @@ export interface LoaderContext<T> {
    * How long (ms) the value this load stores stays fresh: starts as the var's `ttl`; set it to
    * honour the origin, e.g. `ctx.ttl = freshnessLifetime(res) ?? 60_000` (see
    * `simple-memory-cache/http`; RFC 9111 §4.2.1). `0`: served to this load's callers, the next
-   * `get()` loads again; `Infinity`: never expires. Setting anything else (negative, `NaN`, not a
+   * `get()` loads again (a `0` value is stale at once: the var's `staleWhileRevalidate` and
+   * `staleIfError` still serve it stale; keep them 0 where the origin forbids that);
+   * `Infinity`: never expires. Setting anything else (negative, `NaN`, not a
    * number) throws a `RangeError` naming the var, at the assignment. It travels with the value
    * through the shared tier (a finite one). Ignored with custom `storage`.
    */

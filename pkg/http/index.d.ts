@@ -45,7 +45,8 @@ export type ResponseLike = { headers: { get(name: string): string | null | undef
  *   `no-store`, `no-cache` or `private`). Keep your own ttl. A heuristic lifetime from
  *   `Last-Modified` (RFC 9111 4.2.2) is never computed.
  * - `0`: the response must not be reused without asking again. A `0` is not nullish: `?? ttl`
- *   keeps it. OAuth token responses carry `no-store` (RFC 6749 5.1): derive a token's lifetime
+ *   keeps it. As a `ctx.ttl` it makes the value stale at once; the var's `staleWhileRevalidate`
+ *   and `staleIfError` windows still apply to it (they are the var's, not the value's). OAuth token responses carry `no-store` (RFC 6749 5.1): derive a token's lifetime
  *   from its `expires_in` instead.
  *
  * Rules (this cache is **shared**: one value serves every user of the isolate, so the shared
