@@ -684,9 +684,9 @@ export class CachedVar {
   }
 
   // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.
-  #writeBehind(load, value, now) {
+  #writeBehind(load, value, now, forced) {
     try {
-      const write = this.#tier.write(this.name, value, this.#wall(now), load.ttl);
+      const write = this.#tier.write(this.name, value, this.#wall(now), load.ttl, forced);
       if (write === undefined) return;
       if (platform.waitUntil !== null) platform.waitUntil(write);
       if (load.waitUntil !== undefined) load.waitUntil(write);
@@ -751,8 +751,9 @@ export class CachedVar {
     }
     this.#publish(load, { value, stored: stored && this.#storage === null });
     if (stored && this.#tier !== null && load.at === undefined) {
+      const forced = this.#forced;
       this.#forced = false;
-      this.#writeBehind(load, value, now);
+      this.#writeBehind(load, value, now, forced);
     }
   }
 
@@ -1001,6 +1002,16 @@ export class CachedVar {
     // shared tier's counters, which the cache does not total: they count since creation.)
     if (used) this.#carried = subtractStats(ZERO_STATS, this.#slotStats());
     this.#handedOut = true;
+  }
+
+  /** @internal Whether this var's next load skips its shared tier (after invalidate() or delete()). */
+  get _skipsTier() {
+    return this.#forced && this.#tier !== null;
+  }
+
+  /** @internal The next load skips the shared tier: a forgotten var of this name's was to. */
+  _skipTier() {
+    this.#forced = true;
   }
 
   /** @internal Whether a user may hold this var (see #handedOut). */

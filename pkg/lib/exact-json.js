@@ -73,9 +73,12 @@ export function exactJson(value) {
     if (open.has(node)) refuse("a cycle");
     const array = Array.isArray(node);
     const proto = Object.getPrototypeOf(node);
-    if (array ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) {
+    // (Not a null prototype either: JSON.parse gives another isolate an object with one, where
+    // `"constructor" in value` and the like answer otherwise.)
+    if (proto === null) refuse("an object without a prototype (Object.create(null)): JSON gives it back with one");
+    if (array ? proto !== Array.prototype : proto !== Object.prototype) {
       // The class whose prototype it is (not one further up, as Object.create(proto) inherits).
-      const name = proto !== null && Object.hasOwn(proto, "constructor") && proto.constructor?.name;
+      const name = Object.hasOwn(proto, "constructor") && proto.constructor?.name;
       refuse(name ? `an instance of ${name}` : "an object with a prototype of its own");
     }
     if ("toJSON" in node) refuse("a toJSON method");

@@ -21,6 +21,11 @@ import { ensureStack } from "./stack.js";
 // that reads or changes the least-recently-used order (and when this many have piled up).
 const TOUCH_BATCH = 4096;
 
+// How many forgotten names a cache remembers as invalidated (or deleted) with a shared tier, so
+// that their next load still skips the tier (its entry may be what was found wrong). Beyond it
+// the oldest is let go (its next load may then read the tier): the names' memory stays bounded.
+const SKIP_TIER_NAMES = 10_000;
+
 const KEYS = Object.keys(DEFAULTS);
 
 function validate(merged, varDefaults) {
@@ -63,6 +68,8 @@ export class MemoryCache {
   // Made with the first var (nothing at import but this object: GLOBAL_CACHE is built then).
   #machine = null;
   #touched = [];
+  // Names forgotten while their next load was to skip the shared tier (oldest first; null: none).
+  #skipTier = null;
   #maxEntries;
   #loader;
 
@@ -112,6 +119,7 @@ export class MemoryCache {
     this.#machine ??= createMachine(this.#maxEntries);
     this.#reclaim();
     const v = createInCache(this, this.#machine, name, options, this.#loader);
+    if (this.#skipTier?.delete(name)) v._skipTier();
     // An option getter (user code) that made a var of this very name meanwhile: two vars cannot
     // share a name, so the new one gives its slot back and the call fails, losing nothing.
     if (this.#vars.has(name) || this.#detached?.get(name)?.deref() !== undefined) {
@@ -175,7 +183,9 @@ export class MemoryCache {
   /** `invalidate()` of `name`'s var: `true` if it took effect (a known name, not in cooldown). */
   invalidate(name) {
     // (A held var of a forgotten name too: its invalidate() starts its cooldown window.)
-    return this.#var(name)?.invalidate() ?? false;
+    const v = this.#var(name);
+    if (v === undefined) this.#unknownSkipsTier(name);
+    return v?.invalidate() ?? false;
   }
 
   /**
@@ -187,7 +197,10 @@ export class MemoryCache {
   delete(name) {
     // (A held var of a forgotten name too: it holds nothing, but its next load skips the tier.)
     const v = this.#var(name);
-    if (v === undefined) return false;
+    if (v === undefined) {
+      this.#unknownSkipsTier(name);
+      return false;
+    }
     const had = v._delete();
     this.#reclaim();
     return had;
@@ -276,7 +289,24 @@ export class MemoryCache {
       this.#vars.delete(v.name);
       this.#retired = addStats(this.#retired ?? zeroStats(), v._detach());
       if (v._handedOut) this.#hold(v);
+      else if (v._skipsTier) this.#rememberSkipTier(v.name);
     }
+  }
+
+  // invalidate(name) or delete(name) of a name the cache holds nothing of (never used, or
+  // forgotten): with a shared tier by default, its next load still skips the tier, whose entry
+  // may be exactly what was found wrong.
+  #unknownSkipsTier(name) {
+    if (this.defaults.shared !== null && typeof name === "string" && name !== "") this.#rememberSkipTier(name);
+  }
+
+  // A var no one holds is forgotten while its next load was to skip the shared tier (after an
+  // invalidate() or delete()): the next var of its name does too.
+  #rememberSkipTier(name) {
+    this.#skipTier ??= new Set();
+    this.#skipTier.delete(name);
+    this.#skipTier.add(name);
+    if (this.#skipTier.size > SKIP_TIER_NAMES) this.#skipTier.delete(this.#skipTier.values().next().value);
   }
 
   // Keeps a weak reference to a handed-out var whose name was forgotten. Where the runtime has

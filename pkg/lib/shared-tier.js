@@ -97,16 +97,39 @@ export class SharedTier {
 
   /**
    * Writes a freshly loaded value, fresh for `ttl` ms (its load's `ctx.ttl`), if it changed or
-   * the entry there is no longer fresh; the write's promise, or undefined.
+   * the entry there is no longer fresh; the write's promise, or undefined. `forced` (a load
+   * after an invalidate()): an unchanged value is compared with the tier's entry first (one
+   * bounded read), since another isolate may have written another value since this one last
+   * saw it — and only the origin's answer counts now. A value with a ttl of 0 is not written:
+   * its entry would be expired already.
    */
-  write(name, value, now, ttl = this.#ttl) {
+  write(name, value, now, ttl = this.#ttl, forced = false) {
+    if (!(ttl > 0)) return undefined;
     let valueText;
     try {
       valueText = exactJson(value);
     } catch (error) {
       return this.#notWritten(error.message);
     }
-    if (valueText === this.#valueText && now < this.#entryAt + this.#entryTtl) return undefined;
+    if (valueText === this.#valueText && now < this.#entryAt + this.#entryTtl) {
+      if (!forced) return undefined;
+      return this.#entryValueText(name).then((there) => (there === valueText ? undefined : this.#put(name, valueText, now, ttl)));
+    }
+    return this.#put(name, valueText, now, ttl);
+  }
+
+  // The text of the value in the tier's entry for `name` (a bounded read), or undefined.
+  async #entryValueText(name) {
+    try {
+      const text = await bounded(Promise.resolve(this.#adapter.read(name)), this.#readTimeout);
+      const entry = typeof text === "string" ? JSON.parse(text) : undefined;
+      return entry !== null && typeof entry === "object" && Object.hasOwn(entry, "v") ? JSON.stringify(entry.v) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #put(name, valueText, now, ttl) {
     this.#valueText = valueText;
     this.#entryAt = now;
     this.#entryTtl = ttl;

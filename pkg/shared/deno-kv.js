@@ -14,18 +14,25 @@
 // The same Kv and options give the same adapter, so a var may be looked up again with
 // `shared: denoKv(kv)` (a var refuses to be looked up with another).
 
+import { adapterOptions } from "./options.js";
+
 const adapters = new WeakMap();
+// The types Deno KV takes as key parts (a part of another type fails every read and write).
+const KEY_PART = (part) => ["string", "number", "bigint", "boolean"].includes(typeof part) || part instanceof Uint8Array;
 
 /** A `SharedAdapter` on a `Deno.Kv`. */
-export function denoKv(kv, { prefix = ["simple-memory-cache"], readTimeout } = {}) {
+export function denoKv(kv, options) {
   if (kv === null || typeof kv !== "object" || typeof kv.get !== "function" || typeof kv.set !== "function") {
     throw new TypeError("denoKv(kv): kv must be a Deno.Kv, e.g. await Deno.openKv()");
   }
-  if (!Array.isArray(prefix)) throw new TypeError("denoKv(kv, { prefix }): prefix must be an array of key parts");
+  const { prefix = ["simple-memory-cache"], readTimeout } = adapterOptions("denoKv(kv, options)", options, ["prefix", "readTimeout"]);
+  if (!Array.isArray(prefix) || !prefix.every(KEY_PART)) {
+    throw new TypeError("denoKv(kv, { prefix }): prefix must be an array of key parts (strings, numbers, bigints, booleans or Uint8Arrays)");
+  }
   let byOptions = adapters.get(kv);
   if (byOptions === undefined) adapters.set(kv, (byOptions = new Map()));
   // Key parts may be bigints or bytes, which JSON alone cannot tell apart from numbers or objects.
-  const id = JSON.stringify([readTimeout, ...prefix.map((part) => [typeof part, String(part)])]);
+  const id = JSON.stringify([String(readTimeout), ...prefix.map((part) => [typeof part, String(part)])]);
   let adapter = byOptions.get(id);
   if (adapter === undefined) {
     adapter = {

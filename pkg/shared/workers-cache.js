@@ -16,12 +16,14 @@
 // object on each call, which would give each request another adapter. The adapter opens the
 // named cache at its first read or write (inside a request) and keeps the Cache it got.
 
+import { adapterOptions } from "./options.js";
+
 const adapters = new WeakMap();
 const named = new Map();
 const YEAR_S = 31_536_000;
 
 /** A `SharedAdapter` on a Cache (default `caches.default`) or on the cache of that name. */
-export function workersCache(cache = globalThis.caches?.default, { origin = "https://simple-memory-cache.internal", readTimeout } = {}) {
+export function workersCache(cache = globalThis.caches?.default, options) {
   const byName = typeof cache === "string";
   if (byName ? typeof globalThis.caches?.open !== "function" : cache === null || typeof cache !== "object" || typeof cache.match !== "function" || typeof cache.put !== "function") {
     throw new TypeError(
@@ -30,6 +32,7 @@ export function workersCache(cache = globalThis.caches?.default, { origin = "htt
         : 'workersCache(cache): cache must be a Cache (match and put), e.g. caches.default, or the name of one, e.g. "jwks"',
     );
   }
+  const { origin = "https://simple-memory-cache.internal", readTimeout } = adapterOptions("workersCache(cache, options)", options, ["origin", "readTimeout"]);
   if (typeof origin !== "string" || !/^https?:\/\/[^/]+$/.test(origin)) {
     throw new TypeError(`workersCache(cache, { origin }): origin must be "http(s)://host" without a path, got ${JSON.stringify(origin)}`);
   }

@@ -15,13 +15,16 @@
 // The same namespace and options give the same adapter, so `shared: workersKv(env.KV)` may be
 // written in every request that looks the var up (a var refuses to be looked up with another).
 
+import { adapterOptions } from "./options.js";
+
 const adapters = new WeakMap();
 
 /** A `SharedAdapter` on the KV namespace binding `namespace`. */
-export function workersKv(namespace, { prefix = "smc:", readTimeout } = {}) {
+export function workersKv(namespace, options) {
   if (namespace === null || typeof namespace !== "object" || typeof namespace.get !== "function" || typeof namespace.put !== "function") {
     throw new TypeError("workersKv(namespace): namespace must be a Workers KV namespace binding (an object with get and put), e.g. env.MY_KV");
   }
+  const { prefix = "smc:", readTimeout } = adapterOptions("workersKv(namespace, options)", options, ["prefix", "readTimeout"]);
   if (typeof prefix !== "string") throw new TypeError("workersKv(namespace, { prefix }): prefix must be a string");
   let byOptions = adapters.get(namespace);
   if (byOptions === undefined) adapters.set(namespace, (byOptions = new Map()));

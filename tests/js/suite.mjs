@@ -5,6 +5,9 @@
 // depend on the runtime's timers (which workerd freezes between I/O).
 
 import * as api from "simple-memory-cache";
+import { denoKv } from "simple-memory-cache/shared/deno-kv";
+import { workersCache } from "simple-memory-cache/shared/workers-cache";
+import { workersKv } from "simple-memory-cache/shared/workers-kv";
 import { assert, createSuite, deferred, fakeClock, sleep } from "./harness.mjs";
 import { registerFaultTests } from "./faults.mjs";
 import { registerHostileInputTests } from "./hostile-input.mjs";
@@ -870,12 +873,12 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(calls, 4, "one origin load per ttl for both isolates together");
   });
 
-  test("shared tier: values JSON would change (Map, Date, NaN) stay in memory only", async () => {
+  test("shared tier: values JSON would change (Map, Date, NaN, a null prototype) stay in memory only", async () => {
     const shared = memoryTier();
     const warn = console.warn;
     console.warn = () => {};
     try {
-      for (const value of [new Map([[1, 2]]), { at: new Date(0) }, [NaN]]) {
+      for (const value of [new Map([[1, 2]]), { at: new Date(0) }, [NaN], { roles: Object.assign(Object.create(null), { admin: true }) }]) {
         const v = new CachedVar(fresh("lossy"), { shared });
         v.onFirstAccess(() => value);
         assert.is(await v.get(), value);
@@ -903,6 +906,83 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(calls, 1);
     await sleep(1);
     assert.deepEqual(JSON.parse(shared.map.get("keys")).v, ["k1", "k2"], "the forced refresh propagates through the tier");
+  });
+
+  test("shared tier: a forced refresh is written even if this isolate last saw the same value (another may have written since)", async () => {
+    const clock = fakeClock();
+    const shared = memoryTier();
+    let origin = "v1";
+    const a = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    const b = new MemoryCache({ clock }).memoryCachedVar("cfg", { ttl: 60_000, shared });
+    for (const v of [a, b]) v.onFirstAccess(() => origin);
+    assert.is(await a.get(), "v1");
+    await sleep(1);
+    origin = "v2";
+    b.invalidate();
+    assert.is(await b.get(), "v2");
+    await sleep(1);
+    origin = "v1"; // rolled back
+    a.invalidate();
+    assert.is(await a.get(), "v1");
+    await sleep(1);
+    assert.is(JSON.parse(shared.map.get("cfg")).v, "v1", "the tier holds the origin's answer, not b's rolled-back v2");
+  });
+
+  test("shared tier: keyed delete(name) or invalidate(name), then eviction, still sends the name's next load to the origin", async () => {
+    const shared = memoryTier();
+    let origin = "v1";
+    const cache = new MemoryCache({ shared, maxEntries: 2, onFirstAccess: ({ name }) => `${name}:${origin}` });
+    assert.is(await cache.get("a"), "a:v1");
+    await sleep(1);
+    origin = "v2";
+    cache.delete("a");
+    assert.is(await cache.get("a"), "a:v2", "after delete(): the origin");
+    await sleep(1);
+    origin = "v3";
+    assert.ok(cache.invalidate("a"));
+    for (const other of ["b", "c"]) await cache.get(other); // "a" evicted and forgotten
+    assert.is(await cache.get("a"), "a:v3", "after invalidate() and eviction: the origin");
+    await sleep(1);
+    origin = "v4";
+    assert.is(cache.invalidate("never-seen"), false);
+    assert.is(await cache.get("never-seen"), "never-seen:v4");
+  });
+
+  test("shared tier: a value whose ctx.ttl is 0 is not written (its entry would be expired already)", async () => {
+    const shared = memoryTier();
+    const v = new CachedVar(fresh("ttl0"), { shared });
+    v.onFirstAccess((ctx) => {
+      ctx.ttl = 0;
+      return "once";
+    });
+    assert.is(await v.get(), "once");
+    assert.is(await v.get(), "once");
+    await sleep(1);
+    assert.is(shared.writes.length, 0);
+  });
+
+  test("shared tier: adapter factories check their options at the call, and tell readTimeouts apart", () => {
+    const kv = { get() {}, set() {} };
+    const ns = { get() {}, put() {} };
+    const cacheLike = { match() {}, put() {} };
+    assert.is(denoKv(kv), denoKv(kv), "same store and options: same adapter");
+    assert.is(denoKv(kv).readTimeout, undefined, "the default (250 ms)");
+    assert.is(denoKv(kv, { readTimeout: Infinity }).readTimeout, Infinity, "not the default's adapter");
+    assert.is(workersKv(ns, { readTimeout: Infinity }).readTimeout, Infinity);
+    for (const [fn, make] of [
+      ["denoKv", (o) => denoKv(kv, o)],
+      ["workersKv", (o) => workersKv(ns, o)],
+      ["workersCache", (o) => workersCache(cacheLike, o)],
+    ]) {
+      for (const bad of [NaN, -5, 0, "300", null]) {
+        assert.throws(() => make({ readTimeout: bad }), { type: TypeError, message: new RegExp(`^${fn}\\(.*\\): readTimeout must be a number of milliseconds > 0`) });
+      }
+      assert.throws(() => make({ readTimeout: 2 ** 31 }), { type: RangeError, message: /readTimeout must be at most 2147483647 ms/ });
+      assert.throws(() => make({ readTimout: 300 }), { type: TypeError, message: /unknown option "readTimout"/ });
+      assert.throws(() => make("fast"), { type: TypeError, message: /options must be an object, got "fast"/ });
+      assert.is(make({ readTimeout: 300 }).readTimeout, 300, "a bad call before left nothing behind");
+    }
+    assert.throws(() => denoKv(kv, { prefix: [{ app: 1 }] }), { type: TypeError, message: /prefix must be an array of key parts/ });
   });
 
   test("shared tier: a slow or failing tier never fails get(); it falls back to the loader within the bound", async () => {
