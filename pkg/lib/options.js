@@ -121,7 +121,9 @@ export function mergeOptions(what, given, base, forCache = false) {
       }
     } else if (key === "shared") {
       if (v !== null && (typeof v !== "object" || typeof v.read !== "function" || typeof v.write !== "function")) {
-        throw new TypeError(`${what}: option shared must be an adapter with read(name) and write(name, text, { ttl }) methods, got ${describe(v)}`);
+        // A store itself rather than its adapter (a KV binding, a Cache, a Deno.Kv): say which factory makes one.
+        const hint = typeof v === "object" && (typeof v.put === "function" || typeof v.set === "function") ? " (a store itself? wrap it: workersKv(env.KV), workersCache(caches.default) or denoKv(kv))" : "";
+        throw new TypeError(`${what}: option shared must be an adapter with read(name) and write(name, text, { ttl }) methods, got ${describe(v)}${hint}`);
       }
       const readTimeout = v === null ? undefined : v.readTimeout;
       if (readTimeout !== undefined && !(typeof readTimeout === "number" && readTimeout > 0)) {

@@ -1031,7 +1031,9 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   });
 
   test("shared tier: bad adapters and storage+shared are TypeErrors", () => {
-    assert.throws(() => new CachedVar("t", { shared: {} }), { type: TypeError, message: /option shared must be an adapter with read\(name\) and write/ });
+    assert.throws(() => new CachedVar("t", { shared: {} }), { type: TypeError, message: /option shared must be an adapter with read\(name\) and write.*got an object$/ });
+    const kvBinding = { get() {}, put() {}, list() {}, delete() {} };
+    assert.throws(() => new CachedVar("t", { shared: kvBinding }), { type: TypeError, message: /got an object \(a store itself\? wrap it: workersKv\(env\.KV\)/ });
     assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: -1 }) }), { type: TypeError, message: /readTimeout must be a number/ });
     // A longer timer fires at once in every runtime: every read would have failed after ~1 ms.
     assert.throws(() => new CachedVar("t", { shared: memoryTier({ readTimeout: 2 ** 31 }) }), { type: RangeError, message: /readTimeout must be at most 2147483647 ms .* or Infinity \(got 2147483648\)/ });
