@@ -703,8 +703,9 @@ export class CachedVar {
     if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
     try {
       if (typeof result.then === "function") result.then(undefined, (error) => this.#reportError(STORAGE_WRITE, error, false));
-    } catch {
-      // A `then` getter that throws: nothing to observe.
+    } catch (error) {
+      // A `then` getter that throws: a promise resolved with it would reject with that error.
+      this.#reportError(STORAGE_WRITE, error, false);
     }
   }
 

@@ -1,9 +1,12 @@
-// What the adapter factories share: their options are checked at the call — a bad one throws
-// there, naming the factory and the option, and no adapter is kept for it — and the key each
-// adapter is kept under tells every accepted option apart (`undefined` from `Infinity`), so the
-// same store and options give the same adapter (a var refuses to be looked up with another).
+// What the adapter factories share: their options are read once and checked at the call — a
+// bad one throws there, naming the factory and the option, and no adapter is kept for it — and
+// the key each adapter is kept under tells every accepted option apart (`Infinity` from the
+// default), so the same store and options give the same adapter (a var refuses to be looked up
+// with another).
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// The shared tier's default read bound (pkg/lib/shared-tier.js): omitted and 250 are one adapter.
+const DEFAULT_READ_TIMEOUT_MS = 250;
 
 function describe(v) {
   if (typeof v === "string") return JSON.stringify(v);
@@ -13,9 +16,10 @@ function describe(v) {
 }
 
 /**
- * `options` as given to factory `fn` (undefined, or an object whose own keys are among
- * `allowed`), with `readTimeout` checked as a var checks it: a number of ms > 0, at most
- * 2^31 − 1 or Infinity. Throws a TypeError (a RangeError for a too large readTimeout).
+ * The options given to factory `fn` (undefined, or a plain object whose own keys are among
+ * `allowed`), each read once into a plain object, with `readTimeout` checked as a var checks
+ * it: a number of ms > 0, at most 2^31 − 1 or Infinity. Throws a TypeError (a RangeError for a
+ * too large readTimeout).
  */
 export function adapterOptions(fn, options, allowed) {
   if (options === undefined) return {};
@@ -25,7 +29,9 @@ export function adapterOptions(fn, options, allowed) {
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) throw new TypeError(`${fn}: unknown option ${JSON.stringify(key)} (its options: ${allowed.join(", ")})`);
   }
-  const { readTimeout } = options;
+  const read = {};
+  for (const key of allowed) read[key] = options[key];
+  const { readTimeout } = read;
   if (readTimeout !== undefined) {
     if (!(typeof readTimeout === "number" && readTimeout > 0)) {
       throw new TypeError(`${fn}: readTimeout must be a number of milliseconds > 0 (or Infinity), got ${describe(readTimeout)}`);
@@ -34,5 +40,10 @@ export function adapterOptions(fn, options, allowed) {
       throw new RangeError(`${fn}: readTimeout must be at most ${MAX_TIMER_MS} ms (or Infinity: no bound), got ${readTimeout}`);
     }
   }
-  return options;
+  return read;
+}
+
+/** The part of an adapter's key its readTimeout gives: omitted and the default are one. */
+export function readTimeoutKey(readTimeout) {
+  return String(readTimeout ?? DEFAULT_READ_TIMEOUT_MS);
 }

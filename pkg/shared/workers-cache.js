@@ -16,7 +16,7 @@
 // object on each call, which would give each request another adapter. The adapter opens the
 // named cache at its first read or write (inside a request) and keeps the Cache it got.
 
-import { adapterOptions } from "./options.js";
+import { adapterOptions, readTimeoutKey } from "./options.js";
 
 const adapters = new WeakMap();
 const named = new Map();
@@ -25,6 +25,7 @@ const YEAR_S = 31_536_000;
 /** A `SharedAdapter` on a Cache (default `caches.default`) or on the cache of that name. */
 export function workersCache(cache = globalThis.caches?.default, options) {
   const byName = typeof cache === "string";
+  if (cache === "") throw new TypeError('workersCache(""): the name of a cache must not be empty');
   if (byName ? typeof globalThis.caches?.open !== "function" : cache === null || typeof cache !== "object" || typeof cache.match !== "function" || typeof cache.put !== "function") {
     throw new TypeError(
       byName
@@ -33,7 +34,8 @@ export function workersCache(cache = globalThis.caches?.default, options) {
     );
   }
   const { origin = "https://simple-memory-cache.internal", readTimeout } = adapterOptions("workersCache(cache, options)", options, ["origin", "readTimeout"]);
-  if (typeof origin !== "string" || !/^https?:\/\/[^/]+$/.test(origin)) {
+  // A host (and port) only: a fragment, query, user or space would change what key a name gets.
+  if (typeof origin !== "string" || !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
     throw new TypeError(`workersCache(cache, { origin }): origin must be "http(s)://host" without a path, got ${JSON.stringify(origin)}`);
   }
   let byOptions = byName ? named.get(cache) : adapters.get(cache);
@@ -42,7 +44,7 @@ export function workersCache(cache = globalThis.caches?.default, options) {
     if (byName) named.set(cache, byOptions);
     else adapters.set(cache, byOptions);
   }
-  const id = `${readTimeout}\0${origin}`;
+  const id = `${readTimeoutKey(readTimeout)}\0${origin}`;
   let adapter = byOptions.get(id);
   if (adapter === undefined) {
     const url = (name) => `${origin}/${encodeURIComponent(name)}`;

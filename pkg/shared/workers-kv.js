@@ -15,7 +15,7 @@
 // The same namespace and options give the same adapter, so `shared: workersKv(env.KV)` may be
 // written in every request that looks the var up (a var refuses to be looked up with another).
 
-import { adapterOptions } from "./options.js";
+import { adapterOptions, readTimeoutKey } from "./options.js";
 
 const adapters = new WeakMap();
 
@@ -28,7 +28,7 @@ export function workersKv(namespace, options) {
   if (typeof prefix !== "string") throw new TypeError("workersKv(namespace, { prefix }): prefix must be a string");
   let byOptions = adapters.get(namespace);
   if (byOptions === undefined) adapters.set(namespace, (byOptions = new Map()));
-  const id = `${readTimeout}\0${prefix}`;
+  const id = `${readTimeoutKey(readTimeout)}\0${prefix}`;
   let adapter = byOptions.get(id);
   if (adapter === undefined) {
     adapter = {

@@ -143,6 +143,7 @@ async function startOrigin() {
     unknownKid: await sign("ES256", "nobody", stranger.privateKey),
     badSignature: `${es256.slice(0, es256.lastIndexOf(".") + 1)}${"A".repeat(86)}`,
     signatureNotBase64: `${es256.slice(0, es256.lastIndexOf(".") + 1)}@@@`,
+    headerNull: `bnVsbA.${es256.split(".").slice(1).join(".")}`, // the header is JSON `null`
     algNotTheKeys: await sign("RS256", "es-noalg", rs.privateKey),
     rotated: await sign("ES256", "es-2", rotated.privateKey),
     expired: await sign("ES256", "es-1", es.privateKey, { exp: Math.floor(Date.now() / 1000) - 3600 }),
@@ -199,6 +200,7 @@ async function runWorker(block, local) {
       await ask("unknown kid", `Bearer ${tokens.unknownKid}`),
       await ask("bad signature", `Bearer ${tokens.badSignature}`),
       await ask("signature not base64url", `Bearer ${tokens.signatureNotBase64}`),
+      await ask("header JSON null", `Bearer ${tokens.headerNull}`),
       await ask("expired", `Bearer ${tokens.expired}`),
       await ask("wrong audience", `Bearer ${tokens.wrongAudience}`),
       await ask("unknown kid again", `Bearer ${tokens.unknownKid}`),

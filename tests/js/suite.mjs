@@ -440,6 +440,11 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     await new Promise((r) => setTimeout(r, 0));
     assert.is(heard.length, 3, "one per write: the load's, set()'s, invalidate()'s");
     for (const [error, background, timedOut] of heard) assert.deepEqual([error, background, timedOut], [failing, true, false]);
+    // A returned object whose `then` getter throws: that error, as a promise would reject with it.
+    const getterFails = new Error("then getter");
+    const odd = new CachedVar(fresh("oddset"), { storage: { get: () => NO_VALUE_STORED, set: () => ({ get then() { throw getterFails; } }) }, onError: (error) => heard.push([error]) });
+    odd.set(1);
+    assert.is(heard.at(-1)[0], getterFails);
   });
 
   test("8 custom storage: freshness options are refused with a TypeError naming the option", () => {
@@ -983,6 +988,26 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
       assert.is(make({ readTimeout: 300 }).readTimeout, 300, "a bad call before left nothing behind");
     }
     assert.throws(() => denoKv(kv, { prefix: [{ app: 1 }] }), { type: TypeError, message: /prefix must be an array of key parts/ });
+    // eslint-disable-next-line no-sparse-arrays
+    assert.throws(() => denoKv(kv, { prefix: [, "a"] }), { type: TypeError, message: /prefix must be an array of key parts/ });
+    // Prefixes Deno KV tells apart are different adapters; the caller's array is copied.
+    assert.ok(denoKv(kv, { prefix: [0] }) !== denoKv(kv, { prefix: [-0] }), "0 and -0");
+    assert.ok(denoKv(kv, { prefix: [new Uint8Array([0xff])] }) !== denoKv(kv, { prefix: [new Uint8Array([0xfe])] }), "bytes by value");
+    const mine = ["a"];
+    const first = denoKv(kv, { prefix: mine });
+    mine[0] = "b";
+    assert.is(denoKv(kv, { prefix: ["a"] }), first);
+    // The default read bound, omitted or given, is one adapter.
+    assert.is(workersKv(ns), workersKv(ns, { readTimeout: 250 }));
+    // Each option is read once: what was checked is what the adapter keeps.
+    let reads = 0;
+    const shifty = { get readTimeout() { return reads++ === 0 ? 300 : -1; } };
+    assert.is(workersKv(ns, shifty).readTimeout, 300);
+    assert.is(reads, 1);
+    for (const origin of ["https://a.b#x", "https://a.b?x", "https://a b", "https://user:pw@a.b", "https://a.b/path"]) {
+      assert.throws(() => workersCache(cacheLike, { origin }), { type: TypeError, message: /origin must be "http\(s\):\/\/host" without a path/ });
+    }
+    assert.is(workersCache(cacheLike, { origin: "http://127.0.0.1:8787" }).readTimeout, undefined);
   });
 
   test("shared tier: a slow or failing tier never fails get(); it falls back to the loader within the bound", async () => {
