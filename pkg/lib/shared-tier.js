@@ -59,7 +59,7 @@ export class SharedTier {
   async read(name, now) {
     let text;
     try {
-      text = await bounded(Promise.resolve(this.#adapter.read(name)), this.#readTimeout);
+      text = await this.#readText(name);
     } catch {
       this.counts.sharedErrors++;
       return undefined;
@@ -118,10 +118,15 @@ export class SharedTier {
     return this.#put(name, valueText, now, ttl);
   }
 
+  // The adapter's text for `name`, read within readTimeout (rejects past it).
+  #readText(name) {
+    return bounded(Promise.resolve(this.#adapter.read(name)), this.#readTimeout);
+  }
+
   // The text of the value in the tier's entry for `name` (a bounded read), or undefined.
   async #entryValueText(name) {
     try {
-      const text = await bounded(Promise.resolve(this.#adapter.read(name)), this.#readTimeout);
+      const text = await this.#readText(name);
       const entry = typeof text === "string" ? JSON.parse(text) : undefined;
       return entry !== null && typeof entry === "object" && Object.hasOwn(entry, "v") ? JSON.stringify(entry.v) : undefined;
     } catch {

@@ -8,6 +8,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 // The shared tier's default read bound (pkg/lib/shared-tier.js): omitted and 250 are one adapter.
 const DEFAULT_READ_TIMEOUT_MS = 250;
 
+// How a bad value is named in an error (as the package's own options say it; its lib/ is not
+// shipped for subpaths to import: the bundle holds it).
 function describe(v) {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === null) return "null";
