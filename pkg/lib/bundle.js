@@ -7,5 +7,5 @@
 // package's 16 KB gzip bundle).
 // The public API first; then what the entries need to initialise it, and what tests reach in for.
 export * from "./index.js";
-export { initSync, initAsync } from "./machine.js";
+export { deferLoadError, initSync, initAsync } from "./machine.js";
 export { configurePlatform, platform } from "./platform.js";

@@ -5,6 +5,8 @@
 import glueInitAsync, { initSync as glueInitSync, Machine } from "../glue/simple_memory_cache.js";
 
 let loaded = false;
+// Why the entry could not load the wasm at import, if it could not (see deferLoadError).
+let loadError = null;
 
 /**
  * wasm-bindgen's initSync: instantiates the wasm from a WebAssembly.Module or its bytes, and
@@ -23,8 +25,24 @@ export async function initAsync(options) {
   return exports;
 }
 
+/**
+ * The inline entry's wasm failed to compile or instantiate at import (a page whose
+ * Content-Security-Policy lacks 'wasm-unsafe-eval', a runtime without WebAssembly): the import
+ * still succeeds, so the rest of the app's module graph runs, and the first var or cache that
+ * needs the wasm throws the error, explained (`cause`: the runtime's own error).
+ */
+export function deferLoadError(error) {
+  loadError = error;
+}
+
 /** A Machine bounded to `maxEntries` values, or undefined for a bound that is not valid. */
 export function createMachine(maxEntries) {
+  if (!loaded && loadError !== null) {
+    throw new Error(
+      `simple-memory-cache: the wasm could not be compiled at import (${loadError?.message ?? String(loadError)}); in a browser, the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src; where compiling wasm from bytes is refused, hand a compiled module to simple-memory-cache/manual's initSync({ module })`,
+      { cause: loadError },
+    );
+  }
   if (!loaded) {
     throw new Error(
       "simple-memory-cache: the wasm is not loaded yet: with simple-memory-cache/manual, call initSync({ module }) or await initAsync({ module_or_path }) before the first var or cache is used",
