@@ -285,7 +285,12 @@ export declare class CachedVar<T = unknown, Out = T> {
   getStoredValue(): T;
   /** The stored value or `undefined`. Never loads, never throws. */
   peek(): T | undefined;
-  /** Stores `value` as if loaded now; a running load can no longer overwrite it. */
+  /**
+   * Stores `value` as if loaded now; a running load can no longer overwrite it. Throws a
+   * `TypeError` naming the var if `value` is a promise or any thenable (a loader's promise is
+   * awaited, `set()` cannot wait: await it first), or if the clock or storage fails; on workerd
+   * also for a value holding an I/O object. Nothing stored is lost when it throws.
+   */
   set(value: T): void;
   /**
    * Drops the value (unless under `cooldown`); loads that began before can no longer store.
@@ -332,7 +337,8 @@ export interface MemoryCache<T = unknown> {
   peek(name: string): T | undefined;
   /**
    * Stores `value` for `name` as if loaded now (as `CachedVar.set()`); returns this cache, as
-   * `Map.prototype.set` does. Throws a `TypeError` if `name` is not a non-empty string.
+   * `Map.prototype.set` does. Throws a `TypeError` if `name` is not a non-empty string, or as
+   * `CachedVar.set()` does (a promise or thenable as `value`).
    */
   set(name: string, value: T): this;
   /**

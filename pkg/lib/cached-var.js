@@ -467,6 +467,9 @@ export class CachedVar {
       };
       signal.addEventListener("abort", w.onAbort, { once: true });
       g.own.add(w);
+      // Aborted since get() checked it: by code this get() ran (the loader, waitUntil, the
+      // clock), whose abort event came before the listener.
+      if (signal.aborted) w.onAbort();
     }).then(fn ?? undefined);
   }
 
@@ -888,6 +891,12 @@ export class CachedVar {
    * waiters still get that load's value).
    */
   set(value) {
+    // A loader's promise is awaited; set() cannot wait, and a stored promise that rejects would
+    // be a cached error (every get() a hit that rejects). A `then` getter's throw is thrown.
+    // (First: on workerd a Promise is also an I/O object; this says what to do instead.)
+    if (value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function") {
+      throw new TypeError(`${this.#what}: set() stores a value, not a promise or thenable (errors are never cached): await it first, then set() the value`);
+    }
     const refusal = this.#refusal(value);
     if (refusal !== null) throw refusal;
     const hit = this.#storage === null ? resolved(value) : null;

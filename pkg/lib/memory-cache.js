@@ -256,6 +256,9 @@ export class MemoryCache {
    * throws (its clock or storage is broken) does not stop the others; its error is thrown after.
    */
   invalidateAll() {
+    // With too little stack left, one RangeError before any var is touched, not an
+    // AggregateError of each var's own.
+    ensureStack(true);
     const errors = [];
     // Handed-out vars whose names were forgotten too: an invalidate() starts their cooldown
     // window and sends their next load to the origin, as for any other var.

@@ -5,14 +5,23 @@
 // shadow-stack pointer stay taken. The Machine then throws "recursive use of an object detected"
 // on every call, and each such throw leaks more shadow stack until every call of the instance —
 // every cache of the isolate — traps. So a public method called from user code (which may be
-// deep in a recursion) first spreads HEADROOM arguments, which needs that many stack slots
-// (8 KB; our deepest wasm call needs under 2 KB in Node): when they do not fit, the RangeError is
-// raised here, in JS, before any wasm frame exists. Calls made from promise callbacks and
-// timers run on a fresh stack and skip it.
+// deep in a recursion) first spreads HEADROOM arguments, which needs that many stack slots: when
+// they do not fit, the RangeError is raised here, in JS, before any wasm frame exists and before
+// the core decides anything. 64 KB: the path after the check must not overflow either, and V8
+// compiles a function on its first call only with 40 KB of stack to spare
+// (`kStackSpaceRequiredForCompilation`, src/common/globals.h) — the first load of a var started
+// near the limit (8 KB here before) left a Promise executor uncompiled, its resolvers unset and
+// the var loading for ever. Our deepest wasm call needs under 2 KB in Node. Optimised, the probe
+// costs ~5 ns; interpreted (its first calls), ~5 µs. Calls made from promise callbacks and timers
+// run on a fresh stack and skip it.
 
-const HEADROOM = new Array(1024).fill(0);
+const HEADROOM = new Array(8192).fill(0);
+// A call that goes on to call public methods (MemoryCache#invalidateAll): 4 KB more, so that when
+// it passes, the checks of the methods it calls pass too.
+const OUTER_HEADROOM = new Array(8192 + 512).fill(0);
 const probe = () => {};
 
-export function ensureStack() {
-  Reflect.apply(probe, undefined, HEADROOM);
+/** Throws a RangeError unless the stack has the headroom above; `outer`: 4 KB more. */
+export function ensureStack(outer = false) {
+  Reflect.apply(probe, undefined, outer ? OUTER_HEADROOM : HEADROOM);
 }

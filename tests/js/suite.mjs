@@ -67,6 +67,37 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   const suite = createSuite();
   const { test } = suite;
 
+  // First, while the package's functions are still uncompiled in this isolate: V8 compiles a
+  // function on its first call only with 40 KB of stack to spare, and a first load started near
+  // the stack limit once left a Promise executor uncompiled — the var loading for ever, or an
+  // unhandled TypeError (fatal in Node). Keep this test first.
+  test("0 stack: first loads started at every depth near the stack limit all settle; nothing hangs after", async () => {
+    const loader = ({ name }) => `value of ${name}`;
+    const caches = [new MemoryCache({ onFirstAccess: loader }), new MemoryCache({ maxEntries: 3, onFirstAccess: loader })];
+    const one = new CachedVar(fresh("stack")).onFirstAccess(() => "one");
+    let n = 0;
+    const names = [];
+    const dive = () => {
+      try {
+        dive();
+      } catch {}
+      const name = `n${n++ % 50}`;
+      if (n <= 50) names.push(name);
+      for (const c of caches) c.get(name).catch(() => {});
+      one.get().catch(() => {});
+    };
+    dive();
+    const answers = Promise.all([one.get(), ...caches.flatMap((c) => names.map((name) => c.get(name)))]);
+    let timer;
+    const bound = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("a get() made after the dive did not settle within 5 s")), 5_000);
+    });
+    const [first, ...values] = await Promise.race([answers, bound]).finally(() => clearTimeout(timer));
+    assert.is(first, "one");
+    assert.deepEqual(values, [...names, ...names].map((name) => `value of ${name}`));
+    assert.is(one.state, "fresh");
+  });
+
   // 1. Lazy
   test("1 lazy: creating a var and registering a loader calls nothing", async () => {
     let calls = 0;
@@ -564,6 +595,27 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(calls[0].ctx.signal.aborted, false, "the load's own signal is untouched");
     calls[0].resolve("done");
     assert.is(await patient, "done");
+  });
+
+  test("get({ signal }): a signal aborted by what the get() itself runs (the loader, waitUntil, the clock) ends its wait", async () => {
+    const makers = {
+      loader: (ac) => [{}, (d) => () => (ac.abort(new Error("by the loader")), d.promise)],
+      waitUntil: (ac) => [{ waitUntil: () => ac.abort(new Error("by waitUntil")) }, (d) => () => d.promise],
+      // (get() reads the clock after checking its signal; aborting again does nothing.)
+      clock: (ac) => [{}, (d) => () => d.promise, () => (ac.abort(new Error("by the clock")), 1000)],
+    };
+    for (const [who, make] of Object.entries(makers)) {
+      const ac = new AbortController();
+      const [getOptions, makeLoader, clock] = make(ac);
+      const v = new CachedVar(fresh("abort-inside"), clock === undefined ? undefined : { clock });
+      const d = deferred();
+      v.onFirstAccess(makeLoader(d));
+      const caller = v.get({ signal: ac.signal, ...getOptions });
+      const outcome = await Promise.race([caller.then((x) => `resolved ${x}`, (e) => e.message), sleep(200).then(() => "still waiting")]);
+      assert.is(outcome, `by ${who === "loader" ? "the loader" : who === "clock" ? "the clock" : "waitUntil"}`, who);
+      d.resolve("late");
+      assert.is(await v.get(), "late", `${who}: the load went on`);
+    }
   });
 
   test("get({ signal }): a caller that gave up is not counted as served stale", async () => {
