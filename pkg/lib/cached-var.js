@@ -167,8 +167,9 @@ export class CachedVar {
     const base = own === null ? DEFAULTS : own.cache.defaults;
     const opts = mergeOptions(what, options, base);
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
-    // finalizer), so vars created and dropped at run time leak nothing in wasm memory.
-    ensureStack();
+    // finalizer), so vars created and dropped at run time leak nothing in wasm memory. (A var a
+    // cache makes: the cache checked the stack a frame above, see MemoryCache#create.)
+    if (own === null) ensureStack();
     const machine = own?.machine ?? createMachine(Infinity);
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);

@@ -7,18 +7,19 @@
 // every cache of the isolate — traps. So a public method called from user code (which may be
 // deep in a recursion) first spreads HEADROOM arguments, which needs that many stack slots: when
 // they do not fit, the RangeError is raised here, in JS, before any wasm frame exists and before
-// the core decides anything. 64 KB: the path after the check must not overflow either, and V8
+// the core decides anything. 48 KB: the path after the check must not overflow either, and V8
 // compiles a function on its first call only with 40 KB of stack to spare
-// (`kStackSpaceRequiredForCompilation`, src/common/globals.h) — the first load of a var started
-// near the limit (8 KB here before) left a Promise executor uncompiled, its resolvers unset and
-// the var loading for ever. Our deepest wasm call needs under 2 KB in Node. Optimised, the probe
-// costs ~5 ns; interpreted (its first calls), ~5 µs. Calls made from promise callbacks and timers
-// run on a fresh stack and skip it.
+// (`kStackSpaceRequiredForCompilation`, src/common/globals.h) — with 8 KB here, the first load of
+// a var started near the limit left a Promise executor uncompiled, its resolvers unset and the
+// var loading for ever. Our deepest wasm call needs under 2 KB in Node, our frames up to it a few
+// more. The price: ~3.5 µs per check (V8 copies the arguments; nothing cheaper reserves stack
+// from JS), once per miss, set() or invalidate() — never on a warm hit. Calls made from promise
+// callbacks and timers run on a fresh stack and skip it.
 
-const HEADROOM = new Array(8192).fill(0);
+const HEADROOM = new Array(6144).fill(0);
 // A call that goes on to call public methods (MemoryCache#invalidateAll): 4 KB more, so that when
 // it passes, the checks of the methods it calls pass too.
-const OUTER_HEADROOM = new Array(8192 + 512).fill(0);
+const OUTER_HEADROOM = new Array(6144 + 512).fill(0);
 const probe = () => {};
 
 /** Throws a RangeError unless the stack has the headroom above; `outer`: 4 KB more. */
