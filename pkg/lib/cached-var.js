@@ -250,7 +250,7 @@ export class CachedVar {
           return this.#hit;
         }
       }
-      return this.#get(options);
+      return this.#get(options, false);
     } catch (error) {
       if (!CachedVar.#is(this)) {
         return Promise.reject(new TypeError(`CachedVar get() was called on ${describe(this)}, not on a CachedVar: call it as v.get(), or pass () => v.get() where a callback is wanted`));
@@ -274,7 +274,9 @@ export class CachedVar {
 
   // Everything that may throw comes before the core's decision; after it, nothing throws
   // (#apply reports every failure as a rejection), so no decision is left half carried out.
-  #get(options) {
+  // `checked`: the caller checked the stack a frame or two above (MemoryCache#get of a var it
+  // just made or re-attached), so this call needs no check of its own.
+  #get(options, checked) {
     const { waitUntil, signal } = this.#getOptions(options);
     if (signal?.aborted) throw signal.reason;
     if (this.#storage !== null) {
@@ -311,8 +313,18 @@ export class CachedVar {
       return this.#join(joinable, signal, waitUntil, true);
     }
     const now = this.#now();
-    ensureStack();
+    if (!checked) ensureStack();
     return this.#attached().#decide(now, waitUntil, signal);
+  }
+
+  /** @internal `get(options)` of a var its cache has just made or re-attached (see #get). */
+  _getChecked(options) {
+    try {
+      return this.#get(options, true);
+    } catch (error) {
+      this.#refused();
+      return Promise.reject(error);
+    }
   }
 
   // The core's answer to a get() at `now`, carried out (the rest of #get, on the var to go on

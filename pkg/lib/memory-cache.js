@@ -160,7 +160,8 @@ export class MemoryCache {
       }
       const v = this.#vars.get(name);
       if (v !== undefined) return v.get(options);
-      return this.#entry("get", name).get(options);
+      // (#entry made or re-attached the var, and checked the stack doing so.)
+      return this.#entry("get", name)._getChecked(options);
     } catch (error) {
       if (!(this instanceof MemoryCache)) {
         return Promise.reject(new TypeError(`MemoryCache get() was called on ${describe(this)}, not on a MemoryCache: call it as cache.get(name), or pass (name) => cache.get(name) where a callback is wanted`));
@@ -335,9 +336,9 @@ export class MemoryCache {
    * instead.
    */
   _reattach(v) {
+    ensureStack();
     const current = this.#vars.get(v.name);
     if (current !== undefined && current !== v) return current;
-    ensureStack();
     this.#reclaim();
     const id = v._attach(this.#machine);
     this.#vars.set(v.name, v);
