@@ -157,8 +157,9 @@ export interface CachedVarOptions<T = unknown> {
  */
 export interface MemoryCacheOptions<T = unknown> extends CachedVarOptions<T> {
   /**
-   * At most this many stored values (an integer from 1 to 4 294 967 295, or `Infinity`); the
-   * least recently used are dropped and load again on their next `get()`. Default `Infinity`.
+   * At most this many values held (an integer from 1 to 4 294 967 295, or `Infinity`): stored
+   * ones and those `invalidate()` kept as the stale-if-error answer; the least recently used are
+   * dropped and load again on their next `get()`. Default `Infinity`.
    */
   maxEntries?: number | undefined;
   /**
@@ -288,8 +289,9 @@ export declare class CachedVar<T = unknown, Out = T> {
   /**
    * Stores `value` as if loaded now; a running load can no longer overwrite it. Throws a
    * `TypeError` naming the var if `value` is a promise or any thenable (a loader's promise is
-   * awaited, `set()` cannot wait: await it first), or if the clock or storage fails; on workerd
-   * also for a value holding an I/O object. Nothing stored is lost when it throws.
+   * awaited, `set()` cannot wait: await it first) or the clock reads no finite number, and on
+   * workerd for a value holding an I/O object; a clock or custom storage that throws, its own
+   * error unchanged. Nothing stored is lost when it throws.
    */
   set(value: T): void;
   /**
@@ -316,7 +318,8 @@ export interface MemoryCache<T = unknown> {
   /**
    * The var called `name`, created on first request with this cache's options overridden by
    * `options`; the same instance afterwards. Throws a `TypeError` if `name` is not a non-empty
-   * string, or if the var exists with other options (same options, or none, are fine).
+   * string, or if the var exists with other options (each option given must be the var's; one
+   * left out, or `{}`, is not compared).
    * `U`: the var's type, the cache's `T` by default; a var of another type needs a loader of its
    * own (`onFirstAccess`), which overrides the cache's.
    */

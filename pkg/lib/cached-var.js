@@ -83,10 +83,11 @@ export function zeroStats() {
   return { ...ZERO_STATS };
 }
 
-// Adds a var with options `opts` to `machine`: its slot, or the RangeError the core's code names.
-function addVar(machine, what, opts) {
+// Adds a var with options `opts` (`base`: the defaults they were merged over) to `machine`: its
+// slot, or the RangeError the core's code names.
+function addVar(machine, what, opts, base) {
   const id = machine.add_var(opts.storage !== null, opts.ttl, opts.staleWhileRevalidate, opts.staleIfError, opts.timeout, opts.cooldown, opts.retryInterval);
-  if (id < 0) throw rangeError(what, -id, opts);
+  if (id < 0) throw rangeError(what, -id, opts, base);
   return id;
 }
 
@@ -174,7 +175,7 @@ export class CachedVar {
     if (opts.storage !== null && opts.shared !== null) {
       throw new TypeError(`${what}: options storage and shared cannot be combined: custom storage keeps the value per caller, the shared tier across isolates`);
     }
-    const id = addVar(machine, what, opts);
+    const id = addVar(machine, what, opts, base);
     Object.defineProperty(this, "name", { value: name, enumerable: true });
     this.#machine = machine;
     this.#id = id;

@@ -236,8 +236,10 @@ export class MemoryCache {
     return { ...total, hits: total.hits + this.#indexHits };
   }
 
+  // Each option given must match the var's; one left out (or undefined) is not compared, so `{}`
+  // is no options, as in the constructors.
   #checkSame(v, options) {
-    const wanted = mergeOptions(varLabel(v.name), options, this.defaults);
+    const wanted = mergeOptions(varLabel(v.name), options, v.options);
     const differs = KEYS.filter((k) => !Object.is(wanted[k], v.options[k]));
     if (differs.length > 0) {
       // Its value and the one given ("an object, given another object": not the same adapter).

@@ -148,12 +148,14 @@ export function mergeOptions(what, given, base, forCache = false) {
 }
 
 /** The error for a core validation code (`option * 16 + problem`). */
-export function rangeError(what, code, options) {
+export function rangeError(what, code, options, base = DEFAULTS) {
   const option = CODE_OPTIONS[Math.floor(code / 16)] ?? "?";
   const rule = CODE_RULES[code % 16] ?? "is invalid";
   const got = option in options ? ` (got ${describe(options[option])})` : "";
+  // A var's value that is its cache's default for its vars (`base`): say so, and how to override it.
+  const inherited = base !== DEFAULTS && option in base && Object.is(options[option], base[option]) && option in DEFAULTS ? `; it is its MemoryCache's default for its vars: pass ${option}: ${describe(DEFAULTS[option])} to override it` : "";
   const Ctor = code % 16 === 4 ? TypeError : RangeError;
-  return new Ctor(`${what}: option ${option} ${rule}${got}`);
+  return new Ctor(`${what}: option ${option} ${rule}${got}${inherited}`);
 }
 
 /** How messages name the var called `name`. */

@@ -419,6 +419,21 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     const v = c.memoryCachedVar("opts", { ttl: 1000 });
     assert.is(c.memoryCachedVar("opts", { ttl: 1000 }), v);
     assert.throws(() => c.memoryCachedVar("opts", { ttl: 5 }), { type: TypeError, message: /already exists with other options.*ttl/ });
+    // Only the options given are compared: `{}` (or an option undefined) is no options.
+    assert.is(c.memoryCachedVar("opts", {}), v);
+    assert.is(c.memoryCachedVar("opts", { ttl: undefined, cooldown: 0 }), v);
+    assert.throws(() => c.memoryCachedVar("opts", { cooldown: 5 }), { type: TypeError, message: /already exists with other options \(cooldown: 0, given 5\)/ });
+  });
+
+  test("8 custom storage in a cache whose defaults set a freshness option: the refusal says it is inherited and how to override it", () => {
+    const c = new MemoryCache({ ttl: 60_000 });
+    const storage = mapStorage();
+    const name = fresh("inherits");
+    assert.throws(() => c.memoryCachedVar(name, { storage }), {
+      type: TypeError,
+      message: new RegExp(`^CachedVar "${name}": option ttl cannot be combined with custom storage: .* \\(got 60000\\); it is its MemoryCache's default for its vars: pass ttl: Infinity to override it$`),
+    });
+    assert.is(c.memoryCachedVar(name, { storage, ttl: Infinity }).options.ttl, Infinity);
   });
 
   // 8. Custom storage
