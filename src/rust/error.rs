@@ -24,7 +24,10 @@ pub enum Error<E> {
     ///   loader awaits B, whose loader awaits A (keys of any caches and vars of the instance; the
     ///   `get()` that closes the cycle is refused, so each load's callers get an error at once);
     /// - a call made from a key type's `Ord` or `Clone`, which the cache runs while it looks a key
-    ///   up, into the same cache (see [`MemoryCache`](super::MemoryCache)).
+    ///   up, into the same cache (see [`MemoryCache`](super::MemoryCache));
+    /// - on an instance that outlived a trap (a browser app, Node): every `get()` of a key whose
+    ///   loader panicked, as the trap left that key marked as being polled (docs/rust.md, "A panic
+    ///   outside workers-rs").
     Reentrant,
     /// The clock returned a time that is not a finite number; nothing was decided.
     Clock,
