@@ -635,12 +635,14 @@ export class CachedVar {
       own = true;
       if (waitUntil !== undefined) waitUntil(outcome);
     } catch (cause) {
+      // The core first; clearTimeout only for a timer set: in Deno, npm code's first timer call
+      // loads node:timers, and setTimeout failing there (no stack left) breaks clearTimeout too.
       this.#starting--;
-      clearTimeout(load.timer);
       load.done = true;
       this.#forget(load);
       this.#joinable = null;
       this.#machine.cancel(this.#id, id);
+      if (load.timer !== undefined) clearTimeout(load.timer);
       if (own) throw cause;
       throw new Error(`${this.#what}: a load could not be started (${cause?.message ?? describe(cause)}); on Workers, call get() while handling a request, not at module scope`, { cause });
     }
@@ -909,6 +911,9 @@ export class CachedVar {
     // be a cached error (every get() a hit that rejects). A `then` getter's throw is thrown.
     // (First: on workerd a Promise is also an I/O object; this says what to do instead.)
     if (value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function") {
+      // A promise refused here is the caller's to handle, but its rejection would be unhandled
+      // (fatal in Node) once the caller caught this error.
+      if (value instanceof Promise) Promise.prototype.then.call(value, undefined, noop);
       throw new TypeError(`${this.#what}: set() stores a value, not a promise or thenable (errors are never cached): await it first, then set() the value`);
     }
     const refusal = this.#refusal(value);
@@ -968,8 +973,9 @@ export class CachedVar {
     const had = this._has();
     this.#forced = true;
     // (A var whose name was forgotten holds nothing in the core; its custom storage may still.)
+    // (No stack check: MemoryCache#delete checked, and a throw here would leave the cache's
+    // maps and the core disagreeing.)
     if (this.#id >= 0) {
-      ensureStack();
       if (this.#bounded) this.#cache._flushTouches();
       this.#joinable = null;
       this.#machine.delete(this.#id);
@@ -1082,10 +1088,12 @@ export class CachedVar {
     return this.#slotStats();
   }
 
-  // The counters of the current slot: the core's, plus the hits and joins served in JS.
+  // The counters of the current slot: the core's, plus the hits and joins served in JS. No stack
+  // check: _detach runs it in the middle of MemoryCache#reclaim, after the core forgot the slot
+  // (a throw there left a var the cache no longer knew serving another name's slot); public
+  // callers check first.
   #slotStats() {
     if (this.#id < 0) return { ...ZERO_STATS };
-    ensureStack();
     const [hits, misses, loads, errors, staleServed, timeouts, coalesced, cooldownSkips] = this.#machine.stats(this.#id);
     const joins = this.#fastJoins;
     return { hits: hits + this.#hits, misses: misses + joins, loads, errors, staleServed, timeouts, coalesced: coalesced + joins, cooldownSkips };
@@ -1093,6 +1101,7 @@ export class CachedVar {
 
   /** Counters since creation, or since memoryCachedVar() first returned this var. */
   stats() {
+    ensureStack();
     const slot = this.#slotStats();
     const counts = this.#carried === null ? slot : addStats(this.#carried, slot);
     return this.#tier === null ? counts : { ...counts, ...this.#tier.counts };

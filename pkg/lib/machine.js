@@ -38,10 +38,11 @@ export function deferLoadError(error) {
 /** A Machine bounded to `maxEntries` values, or undefined for a bound that is not valid. */
 export function createMachine(maxEntries) {
   if (!loaded && loadError !== null) {
-    throw new Error(
-      `simple-memory-cache: the wasm could not be compiled at import (${loadError?.message ?? String(loadError)}); in a browser, the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src; where compiling wasm from bytes is refused, hand a compiled module to simple-memory-cache/manual's initSync({ module })`,
-      { cause: loadError },
-    );
+    const why =
+      typeof WebAssembly === "undefined"
+        ? "this runtime has no WebAssembly (e.g. node --jitless): the package cannot run here"
+        : "in a browser, the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src; where compiling wasm from bytes is refused, hand a compiled module to simple-memory-cache/manual's initSync({ module })";
+    throw new Error(`simple-memory-cache: the wasm could not be compiled at import (${loadError?.message ?? String(loadError)}); ${why}`, { cause: loadError });
   }
   if (!loaded) {
     throw new Error(

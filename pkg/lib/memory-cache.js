@@ -196,6 +196,7 @@ export class MemoryCache {
    * whether a value was stored.
    */
   delete(name) {
+    ensureStack();
     // (A held var of a forgotten name too: it holds nothing, but its next load skips the tier.)
     const v = this.#var(name);
     if (v === undefined) {
@@ -231,6 +232,7 @@ export class MemoryCache {
    * hits the cache served itself. O(names).
    */
   stats() {
+    ensureStack();
     let total = this.#retired ?? zeroStats();
     for (const v of this.#vars.values()) total = addStats(total, v._slotCounts());
     return { ...total, hits: total.hits + this.#indexHits };
@@ -240,7 +242,8 @@ export class MemoryCache {
   // is no options, as in the constructors.
   #checkSame(v, options) {
     const wanted = mergeOptions(varLabel(v.name), options, v.options);
-    const differs = KEYS.filter((k) => !Object.is(wanted[k], v.options[k]));
+    // (=== for numbers: 0 and -0 are the same duration; NaN never gets this far.)
+    const differs = KEYS.filter((k) => wanted[k] !== v.options[k]);
     if (differs.length > 0) {
       // Its value and the one given ("an object, given another object": not the same adapter).
       const clash = (k) => {

@@ -153,7 +153,7 @@ export function rangeError(what, code, options, base = DEFAULTS) {
   const rule = CODE_RULES[code % 16] ?? "is invalid";
   const got = option in options ? ` (got ${describe(options[option])})` : "";
   // A var's value that is its cache's default for its vars (`base`): say so, and how to override it.
-  const inherited = base !== DEFAULTS && option in base && Object.is(options[option], base[option]) && option in DEFAULTS ? `; it is its MemoryCache's default for its vars: pass ${option}: ${describe(DEFAULTS[option])} to override it` : "";
+  const inherited = base !== DEFAULTS && option in base && Object.is(options[option], base[option]) && option in DEFAULTS ? `; ${describe(base[option])} is also its MemoryCache's default for its vars: such a var must pass ${option}: ${describe(DEFAULTS[option])}` : "";
   const Ctor = code % 16 === 4 ? TypeError : RangeError;
   return new Ctor(`${what}: option ${option} ${rule}${got}${inherited}`);
 }

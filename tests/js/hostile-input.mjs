@@ -444,6 +444,37 @@ export function registerHostileInputTests(test, api, assert) {
     assert.is(await self.get(), "second");
   });
 
+  test("hostile: a cache's set() and delete() made near the stack limit never leave a held var on another name's slot", async () => {
+    // Each depth gets a cache of its own whose held var "a" has its value; at that depth the
+    // cache evicts "a" (set of another name, maxEntries 1) or deletes it. A check that failed
+    // between the core forgetting a slot and the var letting go of it left the var on the slot
+    // the next name took: its get() then served that name's value.
+    const pairs = [];
+    for (let i = 0; i < 4000; i++) {
+      const cache = new MemoryCache({ maxEntries: 1, onFirstAccess: ({ name }) => name.toUpperCase() });
+      const a = cache.memoryCachedVar("a");
+      a.set("A");
+      pairs.push({ cache, a });
+    }
+    let next = 0;
+    const dive = (depth) => {
+      try {
+        dive(depth + 1);
+      } catch {}
+      const pair = pairs[next++ % pairs.length];
+      try {
+        if (depth % 2 === 0) pair.cache.set("b", "B");
+        else pair.cache.delete("a");
+      } catch {}
+    };
+    dive(0);
+    for (const { cache, a } of pairs) {
+      await cache.get("c");
+      assert.is(await a.get(), "A", "the held var loads its own value");
+      assert.is(cache.memoryCachedVar("a"), a, "one var per name");
+    }
+  });
+
   test("hostile: a thenable or trap-throwing value given to set() is refused, stores nothing, no unhandled rejection", async () => {
     const unhandled = [];
     const stop = watchUnhandledRejections((reason) => unhandled.push(reason));
@@ -452,6 +483,8 @@ export function registerHostileInputTests(test, api, assert) {
       const v = new CachedVar("thenable");
       v.set("kept");
       assert.throws(() => v.set({ then() { throw boom; } }), { type: TypeError, message: /set\(\) stores a value, not a promise or thenable/ });
+      // A rejected promise refused by set() is no unhandled rejection either (fatal in Node).
+      assert.throws(() => v.set(Promise.reject(new Error("origin down"))), TypeError);
       const p = new CachedVar("proxy-value");
       p.set("kept");
       // Reading its `then` throws: set() throws that, unchanged.
