@@ -256,11 +256,15 @@ export class CachedVar {
       if (!CachedVar.#is(this)) {
         return Promise.reject(new TypeError(`CachedVar get() was called on ${describe(this)}, not on a CachedVar: call it as v.get(), or pass () => v.get() where a callback is wanted`));
       }
-      // Refused before the core decided anything (bad options, aborted signal, no loader, the
-      // own-var guard, a broken clock): still a get(), counted as a miss.
-      this.#refused();
-      return Promise.reject(error);
+      return this.#rejectRefused(error);
     }
+  }
+
+  // A get() refused before the core decided anything (bad options, aborted signal, no loader,
+  // the own-var guard, a broken clock): still a get(), counted as a miss.
+  #rejectRefused(error) {
+    this.#refused();
+    return Promise.reject(error);
   }
 
   #refused() {
@@ -323,8 +327,7 @@ export class CachedVar {
     try {
       return this.#get(options, true);
     } catch (error) {
-      this.#refused();
-      return Promise.reject(error);
+      return this.#rejectRefused(error);
     }
   }
 

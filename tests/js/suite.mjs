@@ -79,6 +79,11 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     // timer call loads node:timers, and when that fails for want of stack, Deno's timers stay
     // broken for the whole process (a Deno bug; the var itself is not left loading).
     const timed = new CachedVar(fresh("stack-timeout"), runtime === "deno" ? undefined : { timeout: 5_000 }).onFirstAccess(() => "timed");
+    // And invalidateAll() of a cache holding values: one RangeError or none, never an
+    // AggregateError of its vars' own checks (cold code: its vars' checks run frames deeper).
+    const all = new MemoryCache({ maxEntries: 3 });
+    for (const name of ["e", "f", "g"]) all.set(name, name);
+    const notRangeErrors = [];
     let n = 0;
     const names = [];
     const dive = () => {
@@ -90,6 +95,11 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
       for (const c of caches) c.get(name).catch(() => {});
       one.get().catch(() => {});
       timed.get().catch(() => {});
+      try {
+        all.invalidateAll();
+      } catch (error) {
+        if (!(error instanceof RangeError)) notRangeErrors.push(error);
+      }
     };
     dive();
     const answers = Promise.all([one.get(), timed.get(), ...caches.flatMap((c) => names.map((name) => c.get(name)))]);
@@ -102,6 +112,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(second, "timed");
     assert.deepEqual(values, [...names, ...names].map((name) => `value of ${name}`));
     assert.is(one.state, "fresh");
+    assert.deepEqual(notRangeErrors.map(String), [], "invalidateAll() near the limit");
   });
 
   // 1. Lazy
