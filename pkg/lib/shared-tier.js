@@ -8,6 +8,7 @@
 // that JSON gives back unchanged are written (./exact-json.js).
 
 import { exactJson } from "./exact-json.js";
+import { describe } from "./options.js";
 
 /** How long a read may take before the load goes to the origin instead. */
 export const DEFAULT_READ_TIMEOUT_MS = 250;
@@ -41,7 +42,11 @@ export class SharedTier {
   #valueText;
   #entryAt = -Infinity;
   #entryTtl = 0;
-  #warned = false;
+  // One console warning per var for each kind of trouble that may last (a value JSON cannot
+  // carry, a write the store refuses: a key or value over its limits, a ttl it cannot take);
+  // later ones are only counted. Failed reads are not logged: a slow read is expected now and then.
+  #warnedValue = false;
+  #warnedWrite = false;
   counts = { sharedHits: 0, sharedMisses: 0, sharedWrites: 0, sharedErrors: 0 };
 
   // `readTimeout`: the adapter's, as read once with the var's options (see mergeOptions).
@@ -147,9 +152,20 @@ export class SharedTier {
         () => {
           this.counts.sharedWrites++;
         },
-        () => {
+        (error) => {
           this.counts.sharedErrors++;
           this.#valueText = undefined;
+          if (!this.#warnedWrite) {
+            this.#warnedWrite = true;
+            // What the store threw may be hostile (a throwing getter, a revoked Proxy).
+            let why;
+            try {
+              why = error instanceof Error ? String(error.message) : describe(error);
+            } catch {
+              why = "an error";
+            }
+            console.warn(new Error(`${this.#what}: a write to the shared tier failed (${why}); the value is served and stays in this isolate's memory only. Later failures of this var are counted in stats().sharedErrors, not logged`, { cause: error }));
+          }
         },
       );
   }
@@ -157,8 +173,8 @@ export class SharedTier {
   // A value JSON would not give back: served and kept here, never written; one warning per var.
   #notWritten(why) {
     this.counts.sharedErrors++;
-    if (!this.#warned) {
-      this.#warned = true;
+    if (!this.#warnedValue) {
+      this.#warnedValue = true;
       console.warn(new TypeError(`${this.#what}: the value stays in this isolate's memory only and is not written to the shared tier: ${why}`));
     }
     return undefined;

@@ -1,7 +1,10 @@
 import type { SharedAdapter } from "../index.js";
 
-/** A Deno KV key part. */
-export type KvKeyPart = Uint8Array | string | number | bigint | boolean | symbol;
+/**
+ * A Deno KV key part the adapter takes in a prefix. Deno's own `Deno.KvKeyPart` also lists
+ * `symbol`, which Deno KV refuses when a key is used, so `denoKv()` refuses it up front.
+ */
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 
 /** What the adapter uses of a `Deno.Kv`. */
 export interface DenoKvLike {
@@ -18,7 +21,11 @@ export interface DenoKvOptions {
 
 /**
  * A shared tier on Deno KV (`await Deno.openKv()`; the Deno 2 CLI needs `--unstable-kv`).
- * Entries expire after the var's ttl; values over 64 KiB stay in memory only. The same Kv and
- * options give the same adapter.
+ * Entries expire after the var's ttl (`expireIn`, ms); values over 64 KiB stay in memory only.
+ * The same Kv and options give the same adapter.
+ *
+ * @throws TypeError when `kv` has no `get` and `set`, for an unknown option, a `prefix` that is
+ *   not an array of key parts, or a `readTimeout` that is not a number of ms > 0; RangeError for a
+ *   `readTimeout` over 2^31 − 1 ms.
  */
 export declare function denoKv(kv: DenoKvLike, options?: DenoKvOptions): SharedAdapter;

@@ -7,8 +7,9 @@
 //   const config = GLOBAL_CACHE.memoryCachedVar("config", { ttl: 300_000, shared: workersKv(env.CACHE_KV) });
 //
 // Reads are `namespace.get(key)` (text), writes `namespace.put(key, text, { expirationTtl })` with
-// the var's ttl in seconds, rounded up and at least 60 (KV's minimum); a ttl of Infinity stores
-// without expiration. KV is eventually consistent: a write may take up to about a minute to be
+// the var's ttl in seconds, rounded up, at least 60 (KV's minimum) and at most 2^31 − 1 (the
+// binding refuses more: "Value out of range"; a lifetime from /http's freshnessLifetime() may be
+// 2^31 s); a ttl of Infinity stores without expiration. KV is eventually consistent: a write may take up to about a minute to be
 // seen at other locations, so another location can keep serving the previous entry for that long
 // (never past the entry's own ttl).
 //
@@ -16,6 +17,10 @@
 // written in every request that looks the var up (a var refuses to be looked up with another).
 
 import { adapterOptions, readTimeoutKey } from "./options.js";
+
+// KV's bounds on expirationTtl, in seconds.
+const MIN_EXPIRATION_TTL_S = 60;
+const MAX_EXPIRATION_TTL_S = 2 ** 31 - 1;
 
 const adapters = new WeakMap();
 
@@ -34,7 +39,7 @@ export function workersKv(namespace, options) {
     adapter = {
       readTimeout,
       read: (name) => namespace.get(prefix + name),
-      write: (name, text, { ttl }) => namespace.put(prefix + name, text, ttl === Infinity ? {} : { expirationTtl: Math.max(60, Math.ceil(ttl / 1000)) }),
+      write: (name, text, { ttl }) => namespace.put(prefix + name, text, ttl === Infinity ? {} : { expirationTtl: Math.min(MAX_EXPIRATION_TTL_S, Math.max(MIN_EXPIRATION_TTL_S, Math.ceil(ttl / 1000))) }),
     };
     byOptions.set(id, adapter);
   }

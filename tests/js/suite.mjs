@@ -1105,10 +1105,47 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.ok(Date.now() - started < 900, "did not wait for the slow tier");
     const broken = memoryTier({ failReads: true, failWrites: true });
     const w = new CachedVar(fresh("brokentier"), { shared: broken });
-    w.onFirstAccess(() => "still served");
-    assert.is(await w.get(), "still served");
-    await sleep(1);
-    assert.is(w.stats().sharedErrors, 2, "one failed read, one failed write");
+    let n = 0;
+    w.onFirstAccess(() => `still served ${++n}`);
+    const warn = console.warn;
+    const warnings = [];
+    console.warn = (w) => warnings.push(w);
+    try {
+      assert.is(await w.get(), "still served 1");
+      await sleep(1);
+      assert.is(w.stats().sharedErrors, 2, "one failed read, one failed write");
+      w.invalidate();
+      assert.is(await w.get(), "still served 2");
+      await sleep(1);
+    } finally {
+      console.warn = warn;
+    }
+    assert.is(w.stats().sharedErrors, 3, "the second load skipped the tier's read; its write failed too");
+    assert.is(warnings.length, 1, "one warning per var, not one per failed write");
+    assert.ok(/: a write to the shared tier failed \(tier read-only\); the value is served and stays in this isolate's memory only/.test(warnings[0].message), String(warnings[0]));
+    assert.is(warnings[0].cause?.message, "tier read-only");
+  });
+
+  test("shared tier: a write rejected with a hostile reason still warns once and never fails get()", async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const [reason, said] of [[Symbol("s"), "a symbol"], [proxy, "an error"]]) {
+      const shared = { read: () => null, write: () => Promise.reject(reason) };
+      const v = new CachedVar(fresh("hostile-write"), { shared });
+      v.onFirstAccess(() => "served");
+      const warn = console.warn;
+      const warnings = [];
+      console.warn = (w) => warnings.push(w);
+      try {
+        assert.is(await v.get(), "served");
+        await sleep(1);
+      } finally {
+        console.warn = warn;
+      }
+      assert.is(v.stats().sharedErrors, 1);
+      assert.is(warnings.length, 1);
+      assert.ok(warnings[0].message.includes(`a write to the shared tier failed (${said})`), warnings[0].message);
+    }
   });
 
   test("shared tier: readTimeout Infinity leaves a read unbounded (a slow read is still a hit)", async () => {

@@ -2,7 +2,8 @@
 // fetch()ing the local origin (binding ORIGIN), its shared tier chosen by the binding TIER
 // ("kv": workersKv(env.KV), "cache": workersCache(), "named-cache": workersCache("smc-tier"), the
 // cache of that name), its ttl the binding TTL (ms) — except the var "forever", whose ttl is
-// Infinity.
+// Infinity, and "decades", whose ttl is 2^31 s (the most /http's freshnessLifetime() gives; one
+// second more than KV's expirationTtl takes).
 //   GET /get?var=V          → { ok, value } or { ok: false, error }
 //   GET /invalidate?var=V   → invalidate()
 //   GET /stats?var=V        → stats() and state
@@ -21,7 +22,8 @@ function adapter(env) {
 }
 
 function cachedVar(name, env) {
-  const v = GLOBAL_CACHE.memoryCachedVar(name, { ttl: name === "forever" ? Infinity : Number(env.TTL), shared: adapter(env) });
+  const ttl = { forever: Infinity, decades: 2 ** 31 * 1000 }[name] ?? Number(env.TTL);
+  const v = GLOBAL_CACHE.memoryCachedVar(name, { ttl, shared: adapter(env) });
   v.onFirstAccess(async ({ signal }) => (await fetch(env.ORIGIN, { signal })).json());
   return v;
 }

@@ -36,6 +36,8 @@ void config;
 workersKv(env.KV, { prefix: ["app"] });
 // @ts-expect-error a Deno KV prefix is an array of key parts
 denoKv(kv, { prefix: "app" });
+// @ts-expect-error Deno KV refuses a symbol key part (Deno.KvKeyPart lists it; denoKv() throws)
+denoKv(kv, { prefix: [Symbol("app")] });
 // @ts-expect-error not a store
 workersCache({});
 // @ts-expect-error a cache is a Cache or its name

@@ -121,6 +121,14 @@ try {
     const key = (await a.call("/kv-keys")).find((k) => k.name === "smc:forever");
     check(key && key.expiration === undefined, `key ${JSON.stringify(key)}`);
   });
+  await step("a var whose ttl is 2^31 s (an origin's far-future Expires): written, its KV key expires in KV's most, 2^31 - 1 s", async () => {
+    const r = await a.get("decades");
+    check(r.ok && r.value.version === 2, `A got ${JSON.stringify(r)}`);
+    check(await until(async () => (await a.stats("decades")).sharedWrites === 1), `not written: ${JSON.stringify(await a.stats("decades"))}`);
+    const key = (await a.call("/kv-keys")).find((k) => k.name === "smc:decades");
+    const inS = key?.expiration - Date.now() / 1000;
+    check(Math.abs(inS - (2 ** 31 - 1)) < 120, `key ${JSON.stringify(key)}`);
+  });
 } catch (error) {
   await step("setup", () => {
     throw error;
