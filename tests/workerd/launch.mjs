@@ -108,7 +108,13 @@ export async function bundleWorker(entry, dir) {
 /** Bundles `entry`, starts workerd on a free loopback port and resolves once it answers. */
 export async function startWorker({ entry, compatibilityDate = "2025-09-01", compatibilityFlags = [], bindings = [], name = basename(entry) }) {
   const dir = await mkdtemp(join(tmpdir(), "smc-workerd-"));
-  const wasm = await bundleWorker(entry, dir);
+  let wasm;
+  try {
+    wasm = await bundleWorker(entry, dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return serve({ dir, main: "worker.js", wasm, compatibilityDate, compatibilityFlags, bindings, name, removeDir: true });
 }
 

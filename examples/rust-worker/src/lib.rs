@@ -5,8 +5,10 @@
 //! the set at most once per cooldown. Signatures are checked with WebCrypto through `web-sys`.
 //!
 //! Bindings (text): `JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`, and optionally `JWKS_COOLDOWN_MS`
-//! (default 30000). Replies are JSON: `200 {"valid":true,"sub":…,"refetched":…,"jwks":{…}}` or
-//! `401 {"valid":false,"reason":…,"jwks":{…}}`, `jwks` carrying the var's state and counters.
+//! (default 30000). Replies are JSON: `200 {"valid":true,"sub":…,"refetched":…,"jwks":{…}}`,
+//! `401 {"valid":false,"reason":…,"jwks":{…}}` for a token that does not verify, or `503` (same
+//! shape) when no key set could be had at all (the issuer down or slow on a cold start): the
+//! client's token is not at fault then. `jwks` carries the var's state and counters.
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -173,15 +175,33 @@ async fn es256_verify(
     Ok(ok.as_bool() == Some(true))
 }
 
-/// Verifies `token`; `Ok(sub)` or `Err(reason)`. `refetched`: set when an unknown kid made the
-/// key set reload.
+/// Why a token was not accepted: the token's fault (401), or no key set to check it with (503).
+enum Reject {
+    Token(String),
+    NoKeys(String),
+}
+
+impl From<&str> for Reject {
+    fn from(reason: &str) -> Self {
+        Reject::Token(reason.into())
+    }
+}
+
+impl From<String> for Reject {
+    fn from(reason: String) -> Self {
+        Reject::Token(reason)
+    }
+}
+
+/// Verifies `token`; `Ok(sub)` or why not. `refetched`: set when an unknown kid made the key set
+/// reload.
 async fn verify(
     token: &str,
     env: &Env,
     jwks: &CachedVar<Jwks, String>,
     ctx: &Context,
     refetched: &mut bool,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, Reject> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -191,17 +211,18 @@ async fn verify(
     let header: Header =
         serde_json::from_slice(&base64url(h).ok_or("bad header")?).map_err(|_| "bad header")?;
     if header.alg != "ES256" {
-        return Err(format!("alg {} not accepted", header.alg));
+        return Err(format!("alg {} not accepted", header.alg).into());
     }
     let kid = header.kid.ok_or("no kid")?;
     let get = || jwks.get_with_wait_until(|f| ctx.wait_until(f));
-    let mut keys: Rc<Jwks> = get().await.map_err(|e| format!("no key set: {e}"))?;
+    let no_keys = |e| Reject::NoKeys(format!("no key set: {e}"));
+    let mut keys: Rc<Jwks> = get().await.map_err(no_keys)?;
     if keys.find(&kid).is_none() {
         // A key the cached set lacks: the issuer may have rotated. Refetch, at most once per
         // cooldown (an invalidate within it is skipped), so made-up kids cannot flood the issuer;
         // look again either way: a refetch another request started is joined, not repeated.
         *refetched = jwks.invalidate();
-        keys = get().await.map_err(|e| format!("no key set: {e}"))?;
+        keys = get().await.map_err(no_keys)?;
     }
     let jwk = keys.find(&kid).ok_or("unknown kid")?;
     let signature = base64url(s).ok_or("bad signature")?;
@@ -278,9 +299,15 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(sub) => Response::from_json(&serde_json::json!({
             "valid": true, "sub": sub, "refetched": refetched, "jwks": jwks_json(&jwks),
         })),
-        Err(reason) => Ok(Response::from_json(&serde_json::json!({
-            "valid": false, "reason": reason, "refetched": refetched, "jwks": jwks_json(&jwks),
-        }))?
-        .with_status(401)),
+        Err(reject) => {
+            let (status, reason) = match reject {
+                Reject::Token(reason) => (401, reason),
+                Reject::NoKeys(reason) => (503, reason),
+            };
+            Ok(Response::from_json(&serde_json::json!({
+                "valid": false, "reason": reason, "refetched": refetched, "jwks": jwks_json(&jwks),
+            }))?
+            .with_status(status))
+        }
     }
 }
