@@ -174,11 +174,14 @@ export interface MemoryCacheOptions<T = unknown> extends CachedVarOptions<T> {
 /** Options of one `get()` call. */
 export interface GetOptions {
   /**
-   * Receives the promise of any load this call starts, before its loader runs (Workers:
-   * `(p) => ctx.waitUntil(p)`). If it throws, the load never starts and `get()` rejects with
-   * that error — unless the call is answered with a stale value (a stale-while-revalidate
-   * reload, a retry): it then resolves that value, and the reload waits for the next turn
-   * (within `staleWhileRevalidate`, the next `get()`; in a backoff, the next `retryInterval`).
+   * Called with a promise of any load this call starts, before its loader runs (Workers:
+   * `(p) => ctx.waitUntil(p)`): it fulfils with `undefined` once the load has ended, however it
+   * ended (it never rejects); with a `shared` tier, called again with the promise of the value's
+   * write there. If it
+   * throws, the load never starts and `get()` rejects with that error — also where the call
+   * would have been answered with a stale value while a background reload starts
+   * (stale-while-revalidate, a retry under `staleIfError`): nothing stored is lost, and the next
+   * `get()` starts the reload (serving the stale value would hide the fault, and drop the reload).
    */
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
   /**

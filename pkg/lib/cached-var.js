@@ -357,9 +357,12 @@ export class CachedVar {
         const value = this.#stale();
         try {
           this.#start(id, waitUntil, true);
-        } catch {
-          // The background reload could not start (#start told the core); the stale value is
-          // still what this caller may be served.
+        } catch (error) {
+          // The reload could not start (a waitUntil that throws; #start told the core, so the
+          // next get() starts it). This caller is told, as on a cold var: serving the stale
+          // value instead would hide the fault, and each such get() would drop its reload — a
+          // value frozen for the whole stale window, a recovered origin never retried.
+          return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
         }
         return group === null ? this.#serve(value, signal) : this.#settleGroup(group, { value });
       }
@@ -636,7 +639,9 @@ export class CachedVar {
       }
       if (platform.waitUntil !== null) platform.waitUntil(outcome);
       own = true;
-      if (waitUntil !== undefined) waitUntil(outcome);
+      // Not `outcome` itself: the record it resolves to is read by joiners later, and the
+      // caller's code must not reach it (what its then() did to it would change their answer).
+      if (waitUntil !== undefined) waitUntil(outcome.then(noop));
     } catch (cause) {
       // The core first; clearTimeout only for a timer set: in Deno, npm code's first timer call
       // loads node:timers, and setTimeout failing there (no stack left) breaks clearTimeout too.
@@ -1025,7 +1030,12 @@ export class CachedVar {
    */
   _handOut(used) {
     // (Written once: memoryCachedVar(name) on a warm path then only reads the var.)
-    if (!this.#handedOut) this.#firstHandOut(used);
+    if (!this.#handedOut) {
+      // A var a keyed call made reads its slot's counts from the core: the stack is checked
+      // first, as before every call into the core (a new var's was checked when it was made).
+      if (used) ensureStack();
+      this.#firstHandOut(used);
+    }
   }
 
   #firstHandOut(used) {

@@ -132,6 +132,17 @@ struct Stored {
     ttl: f64,
 }
 
+/// What cancelling a background reload undoes (see [`Var::cancel`]).
+#[derive(Clone, Copy, Debug)]
+struct Undo {
+    id: LoadId,
+    /// `failing_since` before the reload started, and what its start set it to.
+    failing_before: Option<f64>,
+    failing_set: Option<f64>,
+    /// The callers its decision counted as served stale.
+    stale_served: u64,
+}
+
 /// The state machine of one variable.
 #[derive(Clone, Debug)]
 pub struct Var {
@@ -156,6 +167,9 @@ pub struct Var {
     /// served it at once, and a retry starts at most once per `retryInterval` from here. Cleared
     /// when a value is stored.
     failing_since: Option<f64>,
+    /// What the last load started undoes if it is cancelled, when it was a background reload:
+    /// see [`Var::cancel`].
+    undo: Option<Undo>,
     /// Loads issued and not yet ended (resolved, failed or cancelled) — fenced and abandoned
     /// ones included: while any runs, the JS layer holds their records.
     running: u32,
@@ -185,6 +199,7 @@ impl Var {
             cooldown_from: None,
             fallback: None,
             failing_since: None,
+            undo: None,
             running: 0,
             stats: Stats::default(),
         }
@@ -201,6 +216,7 @@ impl Var {
     }
 
     fn start(&mut self) -> LoadId {
+        self.undo = None;
         let id = self.next_seq();
         bump(&mut self.stats.loads);
         self.running = self.running.saturating_add(1);
@@ -313,6 +329,7 @@ impl Var {
             if self.joinable().is_some() {
                 return GetDecision::Stale;
             }
+            let failing_before = self.failing_since;
             if let Some(since) = self
                 .failing_since
                 .filter(|_| self.opts.stale_if_error > 0.0)
@@ -322,7 +339,14 @@ impl Var {
                 }
                 self.failing_since = Some(now);
             }
-            return GetDecision::StaleRevalidate(self.start());
+            let id = self.start();
+            self.undo = Some(Undo {
+                id,
+                failing_before,
+                failing_set: self.failing_since,
+                stale_served: callers,
+            });
+            return GetDecision::StaleRevalidate(id);
         }
         if first {
             bump(&mut self.stats.misses);
@@ -414,14 +438,24 @@ impl Var {
     }
 
     /// Load `id` could not be started (the JS layer failed to set it up before calling the
-    /// loader: e.g. workerd refuses timers outside a request): it leaves no trace — it is no
-    /// longer joinable and not counted as a load. A load id not issued is ignored.
+    /// loader: e.g. workerd refuses timers outside a request, a caller's `waitUntil` threw): it
+    /// leaves no trace — it is no longer joinable and not counted as a load. When it is the last
+    /// load started and was a background reload, its callers were not served stale (they are
+    /// told why it could not start) and, if it was a retry while the origin fails, the backoff
+    /// is as before it (unless something changed it since), so the next `get()` starts it. A
+    /// load id not issued is ignored.
     pub fn cancel(&mut self, id: LoadId) {
         if !self.issued(id) {
             return;
         }
         self.finish(id);
         self.stats.loads = self.stats.loads.saturating_sub(1);
+        if let Some(undo) = self.undo.take_if(|u| u.id == id) {
+            self.stats.stale_served = self.stats.stale_served.saturating_sub(undo.stale_served);
+            if self.failing_since.map(f64::to_bits) == undo.failing_set.map(f64::to_bits) {
+                self.failing_since = undo.failing_before;
+            }
+        }
     }
 
     /// Load `id` (issued) was dropped unfinished after its loader was called (the Rust face: its

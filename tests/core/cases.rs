@@ -476,6 +476,56 @@ fn var_retrying_swr(ttl: f64, swr: f64, sie: f64, retry: f64) -> Var {
 }
 
 #[test]
+fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_not_put_off() {
+    // Stale-while-revalidate: the cancelled reload's caller was not served stale.
+    let mut v = var_retrying_swr(10.0, 100.0, 0.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = match v.get(20.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background reload, got {d:?}"),
+    };
+    v.cancel(b);
+    assert_eq!(v.stats().stale_served, 0);
+    assert_eq!(v.stats().loads, 1);
+    assert!(
+        matches!(v.get(21.0), GetDecision::StaleRevalidate(_)),
+        "the next get() starts it"
+    );
+    assert_eq!(v.stats().stale_served, 1);
+
+    // A retry while the origin fails: the backoff is as before it, so the next get() retries.
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let c = match v.get(120.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background retry, got {d:?}"),
+    };
+    v.cancel(c);
+    assert!(
+        matches!(v.get(121.0), GetDecision::StaleRevalidate(_)),
+        "retried at once"
+    );
+
+    // Unless something changed the backoff between the start and the cancel.
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let c = match v.get(120.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background retry, got {d:?}"),
+    };
+    v.set(125.0);
+    v.cancel(c);
+    assert_eq!(v.get(126.0), GetDecision::Hit, "the set() stands");
+}
+
+#[test]
 fn backoff_a_failing_origin_is_retried_in_the_background_once_per_retry_interval() {
     let mut v = var_retrying(10.0, 1000.0, 100.0);
     let a = started(v.get(0.0));

@@ -72,6 +72,10 @@ pub struct Model {
     /// The last failed load, or the last background retry started since; none once a value is
     /// stored.
     failing_since: Option<f64>,
+    /// The last load started, if it was a background reload: its index, `failing_since` before
+    /// it and as its start left it, and the callers counted as served stale with it. Cancelling
+    /// it undoes those.
+    undo: Option<(usize, Option<f64>, Option<f64>, u64)>,
     pub stats: Stats,
 }
 
@@ -86,6 +90,7 @@ impl Model {
             last_store_or_invalidate: None,
             dropped_expired_at: None,
             failing_since: None,
+            undo: None,
             stats: Stats::default(),
         }
     }
@@ -110,6 +115,7 @@ impl Model {
     }
 
     fn start(&mut self, now_generation: u64) {
+        self.undo = None;
         self.loads.push(Load {
             began: now_generation,
             settled: false,
@@ -139,11 +145,19 @@ impl Model {
         self.stats.misses += 1;
     }
 
-    /// Load `i` could not start: as if it never had.
+    /// Load `i` could not start: as if it never had. Its callers, if it was the last load
+    /// started and a background reload, were not served stale; a retry's backoff is as before
+    /// it unless something changed it since.
     pub fn cancel(&mut self, i: usize) {
         self.tick();
         self.loads[i].settled = true;
         self.stats.loads -= 1;
+        if let Some((_, before, set, callers)) = self.undo.take_if(|u| u.0 == i) {
+            self.stats.stale_served -= callers;
+            if self.failing_since.map(f64::to_bits) == set.map(f64::to_bits) {
+                self.failing_since = before;
+            }
+        }
     }
 
     /// A started load's task was dropped: it ends, storing nothing, still counted as a load.
@@ -199,6 +213,7 @@ impl Model {
             if self.joinable().is_some() {
                 return Expect::Stale;
             }
+            let before = self.failing_since;
             if let Some(from) = self.failing_since.filter(|_| p.sie > 0.0) {
                 if since(from, now) < p.retry {
                     return Expect::Stale;
@@ -206,6 +221,7 @@ impl Model {
                 self.failing_since = Some(now);
             }
             self.start(g);
+            self.undo = Some((self.loads.len() - 1, before, self.failing_since, callers));
             return Expect::StaleRevalidate;
         }
         if first {

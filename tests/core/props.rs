@@ -63,6 +63,9 @@ struct Witness {
     dropped: bool,
     /// Values stored so far (loads and `set()`s, shared mode).
     stores: u64,
+    /// The last load started, if it was a background reload, and its callers (served stale
+    /// unless it is cancelled).
+    revalidating: Option<(LoadId, u64)>,
     counts: Stats,
 }
 
@@ -80,6 +83,7 @@ impl Witness {
             stored: None,
             dropped: false,
             stores: 0,
+            revalidating: None,
             counts: Stats::default(),
         }
     }
@@ -97,6 +101,7 @@ impl Witness {
         if self.shared {
             self.joinable.insert(id);
         }
+        self.revalidating = None;
         self.counts.loads += 1;
         Ok(())
     }
@@ -129,6 +134,7 @@ impl Witness {
                 prop_assert!(had_stale, "stale-revalidate without a value");
                 self.counts.stale_served = self.counts.stale_served.saturating_add(callers);
                 self.began(id)?;
+                self.revalidating = Some((id, callers));
             }
             GetDecision::Join(id) => self.joined(id, callers)?,
             GetDecision::Start(id) => self.began(id)?,
@@ -227,6 +233,9 @@ impl Witness {
                 self.joinable.remove(&id);
                 self.var.cancel(id);
                 self.counts.loads -= 1;
+                if let Some((_, callers)) = self.revalidating.take_if(|r| r.0 == id) {
+                    self.counts.stale_served -= callers;
+                }
             }
             Event::Dropped(pick) => {
                 let Some(id) = self.pick(pick) else {

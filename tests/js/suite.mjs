@@ -115,6 +115,36 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.deepEqual(notRangeErrors.map(String), [], "invalidateAll() near the limit");
   });
 
+  // The first memoryCachedVar() of a name a keyed call made reads its counts from the core: at a
+  // depth where that call ran out of stack inside the wasm, wasm-bindgen's borrow of the machine
+  // stayed taken, and every later call into the cache threw "recursive use of an object".
+  test("0 stack: memoryCachedVar() of names keyed calls made, at every depth near the limit, leaves the cache working", async () => {
+    const c = new MemoryCache();
+    const names = Array.from({ length: 30_000 }, (_, i) => `k${i}`);
+    for (const name of names) c.set(name, name);
+    const seen = [];
+    let i = 0;
+    const dive = () => {
+      try {
+        dive();
+      } catch {}
+      if (i >= names.length) return;
+      try {
+        c.memoryCachedVar(names[i++]);
+      } catch (error) {
+        // (Looked at after the dive: a RegExp compiled with no stack left kills Node 20.)
+        seen.push(error);
+      }
+    };
+    dive();
+    assert.ok(i > 100, `the dive handed out ${i} vars`);
+    const bad = seen.filter((error) => !(error instanceof RangeError) || /recursive use|unreachable|memory access/i.test(error.message));
+    assert.deepEqual(bad.map(String), [], "only stack overflows");
+    assert.is(c.invalidate("k0"), true);
+    assert.is(c.set("after", 1).peek("after"), 1);
+    assert.is(await c.memoryCachedVar("fresh-after").onFirstAccess(() => "works").get(), "works");
+  });
+
   // 1. Lazy
   test("1 lazy: creating a var and registering a loader calls nothing", async () => {
     let calls = 0;
@@ -719,6 +749,77 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     const s = v.stats();
     assert.is(s.staleServed, 10);
     assert.is(s.loads, 2);
+  });
+
+  test("a waitUntil that throws rejects get() where a background reload starts (swr, a retry under staleIfError); the next get() starts it", async () => {
+    const clock = fakeClock();
+    const boom = new Error("waitUntil refused");
+    const throwing = () => {
+      throw boom;
+    };
+    // Stale-while-revalidate.
+    const v = new CachedVar(fresh("swr-throwing-wu"), { ttl: 100, staleWhileRevalidate: 1000, clock });
+    const { calls } = await loadedByHand(v, "v1");
+    clock.advance(150);
+    await assert.rejects(v.get({ waitUntil: throwing }), { is: boom });
+    assert.is(calls.length, 1, "the reload did not start");
+    assert.is(v.peek(), "v1", "nothing stored is lost");
+    assert.is(v.stats().staleServed, 0, "the rejected caller was not served stale");
+    assert.is(v.stats().loads, 1);
+    const handed = [];
+    assert.is(await v.get({ waitUntil: (p) => handed.push(p) }), "v1", "the next get() is served stale");
+    assert.is(calls.length, 2, "and starts the reload");
+    calls[1].resolve("v2");
+    await handed[0];
+    assert.is(await v.get(), "v2");
+    // A retry while the origin fails (staleIfError's backoff).
+    const w = new CachedVar(fresh("sie-throwing-wu"), { ttl: 100, staleIfError: 100_000, retryInterval: 1000, clock });
+    const loaded = await loadedByHand(w, "w1");
+    clock.advance(150);
+    const failing = w.get();
+    loaded.calls[1].reject(new Error("origin down"));
+    assert.is(await failing, "w1");
+    clock.advance(1000);
+    await assert.rejects(w.get({ waitUntil: throwing }), { is: boom });
+    assert.is(loaded.calls.length, 2, "the retry did not start");
+    assert.is(await w.get(), "w1", "the next get() is served stale");
+    assert.is(loaded.calls.length, 3, "and starts the retry");
+    loaded.calls[2].resolve("w2");
+    await sleep(1);
+    assert.is(await w.get(), "w2", "a recovered origin is noticed");
+  });
+
+  test("waitUntil gets a promise of undefined: what it does with it changes no caller's answer", async () => {
+    for (const outcome of ["value", "error"]) {
+      const v = new CachedVar(fresh("wu-promise"));
+      const gate = deferred();
+      v.onFirstAccess(async () => {
+        await gate.promise;
+        if (outcome === "error") throw new Error("origin down");
+        return "real value";
+      });
+      const seen = [];
+      const meddle = (p) =>
+        p.then((o) => {
+          seen.push(o);
+          // What a careless or hostile waitUntil might do to an object it is handed.
+          if (o !== null && typeof o === "object") {
+            o.value = "FORGED";
+            o.stored = true;
+            delete o.error;
+          }
+        });
+      const a = v.get({ waitUntil: meddle });
+      const b = v.get();
+      gate.resolve();
+      const answers = await Promise.allSettled([a, b]);
+      await sleep(1);
+      assert.deepEqual(seen, [undefined], "fulfilled with undefined, however the load ended");
+      for (const answer of answers) {
+        if (outcome === "value") assert.is(answer.value, "real value");
+        else assert.is(answer.reason?.message, "origin down");
+      }
+    }
   });
 
   test("staleWhileRevalidate: past the window, callers wait for the reload", async () => {
