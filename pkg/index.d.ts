@@ -125,7 +125,7 @@ export interface CachedVarOptions<T = unknown> {
    * After a load fails or times out, callers that `staleIfError` covers are served the stale
    * value at once and never wait on the origin again until a load succeeds; the origin is retried
    * in the background (handed to `waitUntil`) at most once per this many ms, counted from the last
-   * failure or retry — within `staleWhileRevalidate` too. The stale value is the stored one or,
+   * failure (a failed retry is one) — within `staleWhileRevalidate` too. The stale value is the stored one or,
    * after `invalidate()`, the one it dropped (the reload `invalidate()` asks for goes to the
    * origin even during a backoff; its failure starts a new one). A retry that never settles
    * holds back the next one: with `staleIfError`, set a `timeout`. Callers nothing stale covers still load (single-flight; errors are never
@@ -246,9 +246,10 @@ export declare class CachedVar<T = unknown, Out = T> {
   constructor(name: string, options?: CachedVarOptions<T>);
   readonly name: string;
   /**
-   * `"empty"` nothing stored; `"loading"` a get() would join a load; `"fresh"`; `"stale"` past
-   * ttl. Reads the clock: throws a `TypeError` if the `clock` option returns anything but a
-   * finite number.
+   * `"empty"` nothing stored; `"loading"` nothing stored and a get() would join a load;
+   * `"fresh"`; `"stale"` past ttl — also while a stale value is being reloaded or the origin is
+   * backed off. Reads the clock: throws a `TypeError` if the `clock` option returns anything but
+   * a finite number.
    */
   readonly state: "empty" | "loading" | "fresh" | "stale";
   /**
@@ -299,7 +300,8 @@ export declare class CachedVar<T = unknown, Out = T> {
   set(value: T): void;
   /**
    * Drops the value (unless under `cooldown`); loads that began before can no longer store.
-   * Returns `false` when `cooldown` skipped it (counted in `stats().cooldownSkips`), else `true`.
+   * Returns `false` when `cooldown` skipped it (counted in `stats().cooldownSkips`), else `true`
+   * — on a var that holds nothing too, whose `cooldown` window it starts likewise.
    * Throws a `TypeError` if the `clock` option returns anything but a finite number (nothing is
    * dropped then).
    */

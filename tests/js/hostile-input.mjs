@@ -224,6 +224,9 @@ export const CASES = [
     expect: kind === "returns" ? [kind, (v) => v === undefined, "undefined (peek never throws)"] : [kind],
   })),
   ...BAD_READINGS.map(([input, reading, got]) => ({ entry: "set(value) with a broken clock", input: `clock ${input}`, run: ({ CachedVar }) => brokenClock(CachedVar, reading).set(1), expect: ["throws", TypeError, clockError(got)] })),
+  // (Likewise for every reading above; one row each.)
+  { entry: "invalidate() with a broken clock", input: "clock returns NaN (any reading above)", run: ({ CachedVar }) => brokenClock(CachedVar, NaN).invalidate(), expect: ["throws", TypeError, clockError(/got NaN/)] },
+  { entry: "v.state with a broken clock", input: "clock returns NaN (any reading above)", run: ({ CachedVar }) => brokenClock(CachedVar, NaN).state, expect: ["throws", TypeError, clockError(/got NaN/)] },
   { entry: "getStoredValue()", input: "nothing stored", run: ({ CachedVar }) => new CachedVar("x").getStoredValue(), expect: ["throws", Error, /CachedVar "x" has no stored value/] },
   { entry: "get()", input: "no loader, nothing stored", run: ({ CachedVar }) => new CachedVar("x").get(), expect: ["rejects", Error, /CachedVar "x": get\(\) found no value to serve \(nothing is stored\) and no loader is registered/] },
   {
