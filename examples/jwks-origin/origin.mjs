@@ -8,6 +8,7 @@
 //   origin.jwksUrl; origin.fetches; await origin.mint(); await origin.mintUnknownKid();
 //   origin.rotate(); await origin.down("503" | "refused"); await origin.up(); await origin.stop();
 //
+// `node examples/jwks-origin/origin.mjs` runs one on its own (see the end of this file).
 // For curl sessions it also answers (loopback only) GET /admin/token[?unknown=1] with a fresh
 // token (plain text), and POST /admin/rotate, /admin/down (503) and /admin/up.
 
@@ -134,4 +135,18 @@ export async function startOrigin({ latencyMs = 0, cacheControl = "max-age=300" 
 function reply(res, status, body, headers = {}) {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
+}
+
+// Run on its own (`node examples/jwks-origin/origin.mjs`): one origin, until Ctrl-C, e.g. for
+// `wrangler dev` of examples/jwks-worker with JWKS_URL pointing here. ("refused" has no curl
+// route: it closes the port the admin routes answer on.)
+if (import.meta.main ?? import.meta.url === `file://${process.argv[1]}`) {
+  const origin = await startOrigin();
+  console.log(`JWKS origin: ${origin.jwksUrl}  (issuer ${origin.issuer}, audience ${AUDIENCE}); Ctrl-C stops it
+curl -s ${origin.url}/admin/token                 # a token signed with the current key
+curl -s "${origin.url}/admin/token?unknown=1"     # a token whose kid is in no key set
+curl -s -X POST ${origin.url}/admin/rotate        # a new signing key
+curl -s -X POST ${origin.url}/admin/down          # answer 503 until /admin/up
+curl -s -X POST ${origin.url}/admin/up`);
+  process.once("SIGINT", () => origin.stop().then(() => process.exit(0)));
 }

@@ -1,7 +1,8 @@
 // A Node HTTP server that loads the calling user's profile once per request, however many
 // helpers ask for it, and never hands one user's profile to another even when their requests
-// overlap. Run: node examples/per-request-storage/server.mjs, then
-//   curl -H 'x-user: ada' http://127.0.0.1:8787/
+// overlap. Run: node examples/per-request-storage/server.mjs [port] (default 8788; 0 for any free
+// port), then
+//   curl -H 'x-user: ada' http://127.0.0.1:8788/
 import { createServer } from "node:http";
 import { GLOBAL_CACHE } from "simple-memory-cache";
 import { createRequestStorage } from "./request-storage.mjs";
@@ -29,5 +30,12 @@ export function handle(req, res) {
 }
 
 if (import.meta.main ?? import.meta.url === `file://${process.argv[1]}`) {
-  createServer(handle).listen(8787, "127.0.0.1", () => console.log("listening on http://127.0.0.1:8787"));
+  // 8788: not wrangler dev's 8787, which the README's Worker may be holding.
+  const port = Number(process.argv[2] ?? 8788);
+  const server = createServer(handle);
+  server.on("error", (error) => {
+    console.error(`per-request-storage: cannot listen on 127.0.0.1:${port} (${error.code ?? error.message}); pass another port: node examples/per-request-storage/server.mjs 0`);
+    process.exit(1);
+  });
+  server.listen(port, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${server.address().port}`));
 }
