@@ -6,7 +6,7 @@
 // cache (multi-issuer/worker.js, the "issuers:" rows): N issuers → N origin fetches, each
 // issuer's max-age honoured within the Worker's bounds, an outage with backoff. Then the same job
 // from Rust (rust-worker/, the "rust:" rows): a workers-rs Worker caching the JWKS in a
-// `CachedVar`, built offline by rust-worker/build.mjs. It prints a
+// `CachedVar`, built without worker-build by rust-worker/build.mjs. It prints a
 // table of what happened. The origins count their own requests, so every "origin fetches"
 // figure is measured at the origin, not reported by the cache. Exits non-zero when any count or outcome differs from
 // what the scenario expects, so the demo doubles as an end-to-end check.
@@ -433,7 +433,7 @@ async function multiIssuer() {
 }
 
 // The same job from Rust (the "rust:" rows): examples/rust-worker, a workers-rs Worker verifying
-// ES256 tokens with WebCrypto against a JWKS cached in a `CachedVar`, built offline, against an
+// ES256 tokens with WebCrypto against a JWKS cached in a `CachedVar`, built without worker-build, against an
 // origin of its own.
 async function rustWorker() {
   const RUST_COOLDOWN_MS = 1000;

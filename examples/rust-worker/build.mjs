@@ -1,4 +1,5 @@
-// Builds examples/rust-worker offline, as worker-build 0.8 would (which downloads its tools):
+// Builds examples/rust-worker as worker-build 0.8 would, without it (it downloads its own tools —
+// esbuild, wasm-bindgen — at build time; cargo still fetches the crates, as any build does):
 // cargo (wasm32, release, into target/rust-worker, shared with tests/rust-worker and
 // benches/rust) → wasm-bindgen --target web with worker-build's panic-recovery flags → a small
 // entry shim that instantiates the wasm module workerd hands over and resets the instance after a
