@@ -24,7 +24,12 @@ export function buildRustWorker() {
   const dir = mkdtempSync(join(tmpdir(), "smc-example-rust-worker-"));
   const wasm = join(TARGET, `wasm32-unknown-unknown/release/${NAME}.wasm`);
   const flags = ["--experimental-reset-state-function", "--force-enable-abort-handler"];
-  execFileSync("wasm-bindgen", ["--target", "web", "--no-typescript", "--omit-default-module-path", ...flags, "--out-dir", join(dir, "glue"), wasm], { env, stdio: "inherit" });
+  try {
+    execFileSync("wasm-bindgen", ["--target", "web", "--no-typescript", "--omit-default-module-path", ...flags, "--out-dir", join(dir, "glue"), wasm], { env, stdio: "inherit" });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   writeFileSync(
     join(dir, "entry.mjs"),
     `import { initSync, fetch as rustFetch, __wbg_reset_state, __worker_init_state } from "./glue/${NAME}.js";

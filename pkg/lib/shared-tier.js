@@ -157,14 +157,20 @@ export class SharedTier {
           this.#valueText = undefined;
           if (!this.#warnedWrite) {
             this.#warnedWrite = true;
-            // What the store threw may be hostile (a throwing getter, a revoked Proxy).
+            // What the store threw may be hostile (a throwing getter, a revoked Proxy): only its
+            // message is taken, and it is not the warning's `cause`, which the console would
+            // inspect. Nothing here may throw: no one handles this promise's rejection.
             let why;
             try {
               why = error instanceof Error ? String(error.message) : describe(error);
             } catch {
               why = "an error";
             }
-            console.warn(new Error(`${this.#what}: a write to the shared tier failed (${why}); the value is served and stays in this isolate's memory only. Later failures of this var are counted in stats().sharedErrors, not logged`, { cause: error }));
+            try {
+              console.warn(new Error(`${this.#what}: a write to the shared tier failed (${why}); the value is served and stays in this isolate's memory only. Later failures of this var are counted in stats().sharedErrors, not logged`));
+            } catch {
+              // A console that throws: the count stands.
+            }
           }
         },
       );

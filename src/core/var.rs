@@ -18,6 +18,7 @@
 //! settled) decides nothing: such a load stores nothing and its waiters are not served stale.
 
 use super::options::{Mode, Options};
+use std::num::NonZeroU64;
 
 /// Identifies one load of one variable (its sequence number).
 pub type LoadId = u64;
@@ -132,13 +133,14 @@ struct Stored {
     ttl: f64,
 }
 
-/// What cancelling a background reload undoes (see [`Var::cancel`]).
+/// What cancelling a background reload undoes (see [`Var::cancel`]). Kept only until the next
+/// event: a cancel comes straight after its decision, or not at all.
 #[derive(Clone, Copy, Debug)]
 struct Undo {
-    id: LoadId,
-    /// `failing_since` before the reload started, and what its start set it to.
+    /// (Load ids start at 1: the niche keeps `Option<Undo>` at 32 bytes.)
+    id: NonZeroU64,
+    /// `failing_since` before the reload started.
     failing_before: Option<f64>,
-    failing_set: Option<f64>,
     /// The callers its decision counted as served stale.
     stale_served: u64,
 }
@@ -167,8 +169,7 @@ pub struct Var {
     /// served it at once, and a retry starts at most once per `retryInterval` from here. Cleared
     /// when a value is stored.
     failing_since: Option<f64>,
-    /// What the last load started undoes if it is cancelled, when it was a background reload:
-    /// see [`Var::cancel`].
+    /// What cancelling the background reload the last event started undoes: see [`Var::cancel`].
     undo: Option<Undo>,
     /// Loads issued and not yet ended (resolved, failed or cancelled) — fenced and abandoned
     /// ones included: while any runs, the JS layer holds their records.
@@ -216,7 +217,6 @@ impl Var {
     }
 
     fn start(&mut self) -> LoadId {
-        self.undo = None;
         let id = self.next_seq();
         bump(&mut self.stats.loads);
         self.running = self.running.saturating_add(1);
@@ -279,6 +279,7 @@ impl Var {
 
     /// A caller asks for the value at time `now`.
     pub fn get(&mut self, now: f64) -> GetDecision {
+        self.undo = None;
         self.answer(now, true, 1)
     }
 
@@ -288,6 +289,7 @@ impl Var {
     /// [`Var::get`]). Lets an adapter skip the clock on the commonest warm hit.
     #[inline]
     pub fn get_unclocked(&mut self) -> bool {
+        self.undo = None;
         let hit = self.stored.is_some_and(|s| s.ttl == f64::INFINITY);
         if hit {
             bump(&mut self.stats.hits);
@@ -299,6 +301,7 @@ impl Var {
     /// no loader, a loader calling `get()` on its own var, a broken clock): counted as a miss, so
     /// that every `get()` is a hit or a miss.
     pub fn refused(&mut self) {
+        self.undo = None;
         bump(&mut self.stats.misses);
     }
 
@@ -340,10 +343,9 @@ impl Var {
                 self.failing_since = Some(now);
             }
             let id = self.start();
-            self.undo = Some(Undo {
+            self.undo = NonZeroU64::new(id).map(|id| Undo {
                 id,
                 failing_before,
-                failing_set: self.failing_since,
                 stale_served: callers,
             });
             return GetDecision::StaleRevalidate(id);
@@ -372,6 +374,7 @@ impl Var {
     /// [`Var::loaded`], the value fresh for `ttl` ms (its load chose its own freshness
     /// lifetime); a `ttl` that is not `>= 0` is taken as the var's.
     pub fn loaded_for(&mut self, id: LoadId, now: f64, ttl: f64) -> bool {
+        self.undo = None;
         if !self.issued(id) {
             return false;
         }
@@ -402,6 +405,7 @@ impl Var {
     /// one the last `invalidate()` dropped. A load id this var never issued is rejected and
     /// counted nowhere.
     pub fn failed(&mut self, id: LoadId, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
+        self.undo = None;
         if !self.issued(id) {
             return FailDecision::Reject;
         }
@@ -431,6 +435,7 @@ impl Var {
     /// `callers` callers gave up together (they count that many times as served stale or
     /// coalesced).
     pub fn abandon(&mut self, id: LoadId, now: f64, callers: u64) -> GetDecision {
+        self.undo = None;
         if self.current == Some(id) {
             self.current = None;
         }
@@ -439,22 +444,21 @@ impl Var {
 
     /// Load `id` could not be started (the JS layer failed to set it up before calling the
     /// loader: e.g. workerd refuses timers outside a request, a caller's `waitUntil` threw): it
-    /// leaves no trace — it is no longer joinable and not counted as a load. When it is the last
-    /// load started and was a background reload, its callers were not served stale (they are
-    /// told why it could not start) and, if it was a retry while the origin fails, the backoff
-    /// is as before it (unless something changed it since), so the next `get()` starts it. A
-    /// load id not issued is ignored.
+    /// leaves no trace — it is no longer joinable and not counted as a load. Cancelled as the
+    /// very next event after the `get()` that started it as a background reload, its callers
+    /// are no longer counted as served stale (they are told why it could not start), and a
+    /// retry's backoff is as before it, so the next `get()` starts it. A load id not issued is
+    /// ignored.
     pub fn cancel(&mut self, id: LoadId) {
+        let undo = self.undo.take().filter(|u| u.id.get() == id);
         if !self.issued(id) {
             return;
         }
         self.finish(id);
         self.stats.loads = self.stats.loads.saturating_sub(1);
-        if let Some(undo) = self.undo.take_if(|u| u.id == id) {
+        if let Some(undo) = undo {
             self.stats.stale_served = self.stats.stale_served.saturating_sub(undo.stale_served);
-            if self.failing_since.map(f64::to_bits) == undo.failing_set.map(f64::to_bits) {
-                self.failing_since = undo.failing_before;
-            }
+            self.failing_since = undo.failing_before;
         }
     }
 
@@ -463,6 +467,7 @@ impl Var {
     /// [`Var::cancel`] it still counts as a load (the loader ran), not as an error. A load id
     /// not issued is ignored.
     pub fn load_dropped(&mut self, id: LoadId) {
+        self.undo = None;
         if self.issued(id) {
             self.finish(id);
         }
@@ -483,6 +488,7 @@ impl Var {
     /// `invalidate()` at `now`. Skipped only within `[from, from + cooldown)`: with no cooldown
     /// never, and a clock that stepped back does not stretch the window.
     pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
+        self.undo = None;
         if self
             .cooldown_from
             .is_some_and(|from| from <= now && now < from + self.opts.cooldown)
@@ -510,6 +516,7 @@ impl Var {
 
     /// `set(value)` at `now`: stored as if loaded; running loads can no longer store theirs.
     pub fn set(&mut self, now: f64) {
+        self.undo = None;
         self.floor = self.next_seq();
         if self.opts.mode == Mode::Shared {
             self.stored = Some(Stored {
@@ -526,6 +533,7 @@ impl Var {
     /// The value was dropped to respect the cache's `maxEntries` (not an invalidate: running
     /// loads may still store theirs).
     pub fn evict(&mut self) {
+        self.undo = None;
         self.stored = None;
         self.fallback = None;
     }
@@ -535,6 +543,7 @@ impl Var {
     /// running now (they end as usual, storing nothing; their callers still get their outcome).
     /// The next `get()` starts a new load. Counters are kept.
     pub fn delete(&mut self) {
+        self.undo = None;
         self.floor = self.next_seq();
         self.current = None;
         self.stored = None;

@@ -779,12 +779,11 @@ where
                 Ok(running) => Step::Lead(running),
                 Err(e) => Step::Fail(e),
             },
+            // A reload that cannot be set up fails this get(), as in the JS layer: the core took
+            // back its stale answer (`cancel`), and the next get() starts the reload.
             Plan::Revalidate(id, load, v) => match self.start(id, load, key, Some(Rc::clone(&v))) {
                 Ok(running) => Step::Revalidate(v, running),
-                Err(e) => {
-                    self.report(key, &e, true);
-                    Step::Serve(v)
-                }
+                Err(e) => Step::Fail(e),
             },
         }
     }

@@ -523,6 +523,27 @@ fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_n
     v.set(125.0);
     v.cancel(c);
     assert_eq!(v.get(126.0), GetDecision::Hit, "the set() stands");
+
+    // Or an older retry failed at the same instant: only a cancel straight after its get() undoes.
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let GetDecision::StaleRevalidate(l1) = v.get(120.0) else {
+        panic!("expected a background retry");
+    };
+    let _ = v.abandon(l1, 120.0, 0);
+    let GetDecision::StaleRevalidate(l2) = v.get(220.0) else {
+        panic!("expected a second retry once the first was given up");
+    };
+    assert_eq!(v.failed(l1, 220.0, 0, false), FailDecision::ServeStale);
+    v.cancel(l2);
+    assert_eq!(
+        v.get(221.0),
+        GetDecision::Stale,
+        "the failure at 220 starts the backoff"
+    );
 }
 
 #[test]

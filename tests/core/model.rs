@@ -72,10 +72,9 @@ pub struct Model {
     /// The last failed load, or the last background retry started since; none once a value is
     /// stored.
     failing_since: Option<f64>,
-    /// The last load started, if it was a background reload: its index, `failing_since` before
-    /// it and as its start left it, and the callers counted as served stale with it. Cancelling
-    /// it undoes those.
-    undo: Option<(usize, Option<f64>, Option<f64>, u64)>,
+    /// A background reload the last event started: its index, `failing_since` before it, and
+    /// the callers counted as served stale with it. Cancelled as the next event, it undoes those.
+    undo: Option<(usize, Option<f64>, u64)>,
     pub stats: Stats,
 }
 
@@ -96,6 +95,7 @@ impl Model {
     }
 
     fn tick(&mut self) -> u64 {
+        self.undo = None;
         self.generation += 1;
         self.generation
     }
@@ -115,7 +115,6 @@ impl Model {
     }
 
     fn start(&mut self, now_generation: u64) {
-        self.undo = None;
         self.loads.push(Load {
             began: now_generation,
             settled: false,
@@ -145,18 +144,17 @@ impl Model {
         self.stats.misses += 1;
     }
 
-    /// Load `i` could not start: as if it never had. Its callers, if it was the last load
-    /// started and a background reload, were not served stale; a retry's backoff is as before
-    /// it unless something changed it since.
+    /// Load `i` could not start: as if it never had. Cancelled as the next event after the
+    /// `get()` that started it as a background reload, its callers were not served stale and a
+    /// retry's backoff is as before it.
     pub fn cancel(&mut self, i: usize) {
+        let undo = self.undo.take().filter(|u| u.0 == i);
         self.tick();
         self.loads[i].settled = true;
         self.stats.loads -= 1;
-        if let Some((_, before, set, callers)) = self.undo.take_if(|u| u.0 == i) {
+        if let Some((_, before, callers)) = undo {
             self.stats.stale_served -= callers;
-            if self.failing_since.map(f64::to_bits) == set.map(f64::to_bits) {
-                self.failing_since = before;
-            }
+            self.failing_since = before;
         }
     }
 
@@ -221,7 +219,7 @@ impl Model {
                 self.failing_since = Some(now);
             }
             self.start(g);
-            self.undo = Some((self.loads.len() - 1, before, self.failing_since, callers));
+            self.undo = Some((self.loads.len() - 1, before, callers));
             return Expect::StaleRevalidate;
         }
         if first {

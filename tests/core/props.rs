@@ -63,8 +63,8 @@ struct Witness {
     dropped: bool,
     /// Values stored so far (loads and `set()`s, shared mode).
     stores: u64,
-    /// The last load started, if it was a background reload, and its callers (served stale
-    /// unless it is cancelled).
+    /// A background reload the last call into the var started, and its callers (served stale
+    /// unless it is cancelled next).
     revalidating: Option<(LoadId, u64)>,
     counts: Stats,
 }
@@ -101,7 +101,6 @@ impl Witness {
         if self.shared {
             self.joinable.insert(id);
         }
-        self.revalidating = None;
         self.counts.loads += 1;
         Ok(())
     }
@@ -149,11 +148,20 @@ impl Witness {
 
     fn apply(&mut self, event: &Event) -> Result<(), TestCaseError> {
         self.order += 1;
+        // A cancel undoes a background reload's stale answers only as the next call into the
+        // var after the get() that started it (see Var::cancel).
+        let revalidating = self.revalidating.take();
         let had_value = self.var.has_value();
         let had_stale = had_value || (self.dropped && self.sie > 0.0);
         match *event {
-            Event::Advance(d) => self.now += d,
-            Event::Jump(t) => self.now = t,
+            Event::Advance(d) => {
+                self.now += d;
+                self.revalidating = revalidating;
+            }
+            Event::Jump(t) => {
+                self.now = t;
+                self.revalidating = revalidating;
+            }
             Event::Get => {
                 let d = self.var.get(self.now);
                 if d == GetDecision::Hit {
@@ -165,6 +173,7 @@ impl Witness {
             }
             Event::Loaded(pick) | Event::LoadedFor(pick, _) => {
                 let Some(id) = self.pick(pick) else {
+                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 let began = self.open.remove(&id).expect("open");
@@ -201,6 +210,7 @@ impl Witness {
                 timed_out,
             } => {
                 let Some(id) = self.pick(pick) else {
+                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);
@@ -218,6 +228,7 @@ impl Witness {
             }
             Event::Abandon(pick, callers) => {
                 let Some(id) = self.pick(pick) else {
+                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.joinable.remove(&id);
@@ -227,18 +238,20 @@ impl Witness {
             }
             Event::Cancel(pick) => {
                 let Some(id) = self.pick(pick) else {
+                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);
                 self.joinable.remove(&id);
                 self.var.cancel(id);
                 self.counts.loads -= 1;
-                if let Some((_, callers)) = self.revalidating.take_if(|r| r.0 == id) {
+                if let Some((_, callers)) = revalidating.filter(|r| r.0 == id) {
                     self.counts.stale_served -= callers;
                 }
             }
             Event::Dropped(pick) => {
                 let Some(id) = self.pick(pick) else {
+                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);

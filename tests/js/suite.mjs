@@ -117,7 +117,8 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
 
   // The first memoryCachedVar() of a name a keyed call made reads its counts from the core: at a
   // depth where that call ran out of stack inside the wasm, wasm-bindgen's borrow of the machine
-  // stayed taken, and every later call into the cache threw "recursive use of an object".
+  // stayed taken, and every later call into the cache threw "recursive use of an object". (This
+  // dive met that depth in Bun only; Deno and workerd met it in other programs.)
   test("0 stack: memoryCachedVar() of names keyed calls made, at every depth near the limit, leaves the cache working", async () => {
     const c = new MemoryCache();
     const names = Array.from({ length: 30_000 }, (_, i) => `k${i}`);
@@ -1224,12 +1225,18 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(w.stats().sharedErrors, 3, "the second load skipped the tier's read; its write failed too");
     assert.is(warnings.length, 1, "one warning per var, not one per failed write");
     assert.ok(/: a write to the shared tier failed \(tier read-only\); the value is served and stays in this isolate's memory only/.test(warnings[0].message), String(warnings[0]));
-    assert.is(warnings[0].cause?.message, "tier read-only");
   });
 
   test("shared tier: a write rejected with a hostile reason still warns once and never fails get()", async () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
+    // First with the runtime's own console (Node's inspects what it is given: a revoked Proxy
+    // there made the warning throw, and the write's promise reject unhandled).
+    const real = new CachedVar(fresh("hostile-write-console"), { shared: { read: () => null, write: () => Promise.reject(proxy) } });
+    real.onFirstAccess(() => "served");
+    assert.is(await real.get(), "served");
+    await sleep(1);
+    assert.is(real.stats().sharedErrors, 1);
     for (const [reason, said] of [[Symbol("s"), "a symbol"], [proxy, "an error"]]) {
       const shared = { read: () => null, write: () => Promise.reject(reason) };
       const v = new CachedVar(fresh("hostile-write"), { shared });

@@ -352,6 +352,41 @@ async fn stale_while_revalidate_serves_at_once_and_reloads_once_in_the_backgroun
 }
 
 #[wasm_bindgen_test]
+async fn a_background_reload_that_cannot_be_set_up_fails_its_get_and_the_next_get_starts_it() {
+    // As in the JS layer: the caller is told (not served stale), and nothing is lost.
+    let (now, clk) = clock();
+    let (var, calls) = counting_var(
+        Builder::new()
+            .ttl(Duration::from_millis(100))
+            .stale_while_revalidate(Duration::from_millis(1_000))
+            .timeout(Duration::from_millis(5_000))
+            .clock(clk),
+        None,
+    );
+    assert_eq!(*var.get().await.unwrap(), 1);
+    now.set(1_150.0);
+    // The load's timeout timer cannot be set: its set-up fails.
+    let global = js_sys::global();
+    let key = JsValue::from_str("setTimeout");
+    let real = js_sys::Reflect::get(&global, &key).unwrap();
+    let refuse = Function::new_no_args("throw new Error('no timers here')");
+    js_sys::Reflect::set(&global, &key, &refuse).unwrap();
+    let got = var.get().await;
+    js_sys::Reflect::set(&global, &key, &real).unwrap();
+    assert!(matches!(got, Err(Error::Runtime(_))), "{got:?}");
+    assert_eq!(calls.get(), 1, "the reload did not start");
+    assert_eq!(var.stats().stale_served, 0, "nobody was served stale");
+    assert_eq!(var.stats().loads, 1);
+    assert_eq!(
+        *var.get().await.unwrap(),
+        1,
+        "the next get() is served stale"
+    );
+    assert_eq!(calls.get(), 2, "and starts the reload");
+    assert_eq!(var.stats().stale_served, 1);
+}
+
+#[wasm_bindgen_test]
 async fn stale_if_error_serves_the_old_value_within_its_window_only() {
     let (now, clk) = clock();
     let fail = Rc::new(Cell::new(false));
