@@ -157,19 +157,24 @@ export class SharedTier {
           this.#valueText = undefined;
           if (!this.#warnedWrite) {
             this.#warnedWrite = true;
-            // What the store threw may be hostile (a throwing getter, a revoked Proxy): only its
-            // message is taken, and it is not the warning's `cause`, which the console would
-            // inspect. Nothing here may throw: no one handles this promise's rejection.
+            // What the store threw may be hostile (a throwing getter, a revoked Proxy), and the
+            // console inspects a warning's `cause` (Node's throws on a revoked Proxy): then the
+            // warning goes without it. Nothing here may throw: no one handles this rejection.
             let why;
             try {
               why = error instanceof Error ? String(error.message) : describe(error);
             } catch {
               why = "an error";
             }
+            const message = `${this.#what}: a write to the shared tier failed (${why}); the value is served and stays in this isolate's memory only. Later failures of this var are counted in stats().sharedErrors, not logged`;
             try {
-              console.warn(new Error(`${this.#what}: a write to the shared tier failed (${why}); the value is served and stays in this isolate's memory only. Later failures of this var are counted in stats().sharedErrors, not logged`));
+              console.warn(new Error(message, { cause: error }));
             } catch {
-              // A console that throws: the count stands.
+              try {
+                console.warn(new Error(message));
+              } catch {
+                // A console that throws: the count stands.
+              }
             }
           }
         },
@@ -181,7 +186,11 @@ export class SharedTier {
     this.counts.sharedErrors++;
     if (!this.#warnedValue) {
       this.#warnedValue = true;
-      console.warn(new TypeError(`${this.#what}: the value stays in this isolate's memory only and is not written to the shared tier: ${why}`));
+      try {
+        console.warn(new TypeError(`${this.#what}: the value stays in this isolate's memory only and is not written to the shared tier: ${why}`));
+      } catch {
+        // A console that throws: the count stands.
+      }
     }
     return undefined;
   }

@@ -133,14 +133,16 @@ struct Stored {
     ttl: f64,
 }
 
-/// What cancelling a background reload undoes (see [`Var::cancel`]). Kept only until the next
-/// event: a cancel comes straight after its decision, or not at all.
+/// What cancelling a background reload undoes (see [`Var::cancel`]). Kept until the next
+/// decision: a cancel comes before any (the adapter cancels in the call that started it, though
+/// code it runs meanwhile — a caller's `waitUntil` — may call into the var).
 #[derive(Clone, Copy, Debug)]
 struct Undo {
     /// (Load ids start at 1: the niche keeps `Option<Undo>` at 32 bytes.)
     id: NonZeroU64,
-    /// `failing_since` before the reload started.
-    failing_before: Option<f64>,
+    /// `failing_since` before the reload started, to restore; `None` once something else has
+    /// set it since (a failure, a store, an invalidate): that stands.
+    failing_before: Option<Option<f64>>,
     /// The callers its decision counted as served stale.
     stale_served: u64,
 }
@@ -226,6 +228,14 @@ impl Var {
         id
     }
 
+    /// Sets `failing_since`, which a pending undo then leaves as it is.
+    fn set_failing(&mut self, since: Option<f64>) {
+        self.failing_since = since;
+        if let Some(undo) = &mut self.undo {
+            undo.failing_before = None;
+        }
+    }
+
     fn joinable(&self) -> Option<LoadId> {
         self.current.filter(|&id| id > self.floor)
     }
@@ -289,7 +299,6 @@ impl Var {
     /// [`Var::get`]). Lets an adapter skip the clock on the commonest warm hit.
     #[inline]
     pub fn get_unclocked(&mut self) -> bool {
-        self.undo = None;
         let hit = self.stored.is_some_and(|s| s.ttl == f64::INFINITY);
         if hit {
             bump(&mut self.stats.hits);
@@ -301,7 +310,6 @@ impl Var {
     /// no loader, a loader calling `get()` on its own var, a broken clock): counted as a miss, so
     /// that every `get()` is a hit or a miss.
     pub fn refused(&mut self) {
-        self.undo = None;
         bump(&mut self.stats.misses);
     }
 
@@ -345,7 +353,7 @@ impl Var {
             let id = self.start();
             self.undo = NonZeroU64::new(id).map(|id| Undo {
                 id,
-                failing_before,
+                failing_before: Some(failing_before),
                 stale_served: callers,
             });
             return GetDecision::StaleRevalidate(id);
@@ -374,7 +382,6 @@ impl Var {
     /// [`Var::loaded`], the value fresh for `ttl` ms (its load chose its own freshness
     /// lifetime); a `ttl` that is not `>= 0` is taken as the var's.
     pub fn loaded_for(&mut self, id: LoadId, now: f64, ttl: f64) -> bool {
-        self.undo = None;
         if !self.issued(id) {
             return false;
         }
@@ -392,7 +399,7 @@ impl Var {
                     ttl,
                 });
                 self.fallback = None;
-                self.failing_since = None;
+                self.set_failing(None);
                 self.cooldown_from = Some(now);
                 true
             }
@@ -405,7 +412,6 @@ impl Var {
     /// one the last `invalidate()` dropped. A load id this var never issued is rejected and
     /// counted nowhere.
     pub fn failed(&mut self, id: LoadId, now: f64, waiters: u64, timed_out: bool) -> FailDecision {
-        self.undo = None;
         if !self.issued(id) {
             return FailDecision::Reject;
         }
@@ -416,7 +422,7 @@ impl Var {
         }
         // (An unknown time starts no backoff: it could never end.)
         if !now.is_nan() {
-            self.failing_since = Some(now);
+            self.set_failing(Some(now));
         }
         if self.stale_if_error(now) {
             self.stats.stale_served = self.stats.stale_served.saturating_add(waiters);
@@ -444,11 +450,11 @@ impl Var {
 
     /// Load `id` could not be started (the JS layer failed to set it up before calling the
     /// loader: e.g. workerd refuses timers outside a request, a caller's `waitUntil` threw): it
-    /// leaves no trace — it is no longer joinable and not counted as a load. Cancelled as the
-    /// very next event after the `get()` that started it as a background reload, its callers
-    /// are no longer counted as served stale (they are told why it could not start), and a
-    /// retry's backoff is as before it, so the next `get()` starts it. A load id not issued is
-    /// ignored.
+    /// leaves no trace — it is no longer joinable and not counted as a load. Cancelled before
+    /// any other decision after the `get()` that started it as a background reload, its
+    /// callers are no longer counted as served stale (they are told why it could not start),
+    /// and a retry's backoff is as before it, so the next `get()` starts it — unless a failure,
+    /// a store or an invalidate has set the backoff since. A load id not issued is ignored.
     pub fn cancel(&mut self, id: LoadId) {
         let undo = self.undo.take().filter(|u| u.id.get() == id);
         if !self.issued(id) {
@@ -458,7 +464,9 @@ impl Var {
         self.stats.loads = self.stats.loads.saturating_sub(1);
         if let Some(undo) = undo {
             self.stats.stale_served = self.stats.stale_served.saturating_sub(undo.stale_served);
-            self.failing_since = undo.failing_before;
+            if let Some(before) = undo.failing_before {
+                self.failing_since = before;
+            }
         }
     }
 
@@ -467,7 +475,6 @@ impl Var {
     /// [`Var::cancel`] it still counts as a load (the loader ran), not as an error. A load id
     /// not issued is ignored.
     pub fn load_dropped(&mut self, id: LoadId) {
-        self.undo = None;
         if self.issued(id) {
             self.finish(id);
         }
@@ -488,7 +495,6 @@ impl Var {
     /// `invalidate()` at `now`. Skipped only within `[from, from + cooldown)`: with no cooldown
     /// never, and a clock that stepped back does not stretch the window.
     pub fn invalidate(&mut self, now: f64) -> InvalidateDecision {
-        self.undo = None;
         if self
             .cooldown_from
             .is_some_and(|from| from <= now && now < from + self.opts.cooldown)
@@ -499,7 +505,7 @@ impl Var {
         self.floor = self.next_seq();
         // A new question to the origin: the reload it asks for goes there, even while a backoff
         // runs (its failure starts a new one).
-        self.failing_since = None;
+        self.set_failing(None);
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.
@@ -516,7 +522,6 @@ impl Var {
 
     /// `set(value)` at `now`: stored as if loaded; running loads can no longer store theirs.
     pub fn set(&mut self, now: f64) {
-        self.undo = None;
         self.floor = self.next_seq();
         if self.opts.mode == Mode::Shared {
             self.stored = Some(Stored {
@@ -525,7 +530,7 @@ impl Var {
                 ttl: self.opts.ttl,
             });
             self.fallback = None;
-            self.failing_since = None;
+            self.set_failing(None);
         }
         self.cooldown_from = Some(now);
     }
@@ -533,7 +538,6 @@ impl Var {
     /// The value was dropped to respect the cache's `maxEntries` (not an invalidate: running
     /// loads may still store theirs).
     pub fn evict(&mut self) {
-        self.undo = None;
         self.stored = None;
         self.fallback = None;
     }
@@ -543,12 +547,11 @@ impl Var {
     /// running now (they end as usual, storing nothing; their callers still get their outcome).
     /// The next `get()` starts a new load. Counters are kept.
     pub fn delete(&mut self) {
-        self.undo = None;
         self.floor = self.next_seq();
         self.current = None;
         self.stored = None;
         self.fallback = None;
-        self.failing_since = None;
+        self.set_failing(None);
         self.cooldown_from = None;
     }
 

@@ -510,6 +510,31 @@ fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_n
         "retried at once"
     );
 
+    // Calls that decide nothing in between (what a caller's waitUntil may make before it
+    // throws: a refused get(), an invalidate() the cooldown skips) keep the undo.
+    let mut v = Var::new(
+        Options::new(Mode::Shared, 10.0, 0.0, 1000.0, f64::INFINITY, 50.0)
+            .and_then(|o| o.with_retry_interval(100.0))
+            .expect("valid options"),
+    );
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let c = match v.get(120.0) {
+        GetDecision::StaleRevalidate(id) => id,
+        d => panic!("expected a background retry, got {d:?}"),
+    };
+    v.refused();
+    assert_eq!(v.invalidate(25.0), InvalidateDecision::CooldownSkip);
+    let served = v.stats().stale_served;
+    v.cancel(c);
+    assert_eq!(v.stats().stale_served, served - 1);
+    assert!(
+        matches!(v.get(121.0), GetDecision::StaleRevalidate(_)),
+        "retried at once"
+    );
+
     // Unless something changed the backoff between the start and the cancel.
     let mut v = var_retrying(10.0, 1000.0, 100.0);
     let a = started(v.get(0.0));

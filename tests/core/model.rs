@@ -72,9 +72,10 @@ pub struct Model {
     /// The last failed load, or the last background retry started since; none once a value is
     /// stored.
     failing_since: Option<f64>,
-    /// A background reload the last event started: its index, `failing_since` before it, and
-    /// the callers counted as served stale with it. Cancelled as the next event, it undoes those.
-    undo: Option<(usize, Option<f64>, u64)>,
+    /// A background reload the last decision started: its index, `failing_since` before it (to
+    /// restore; `None` once a failure, store or invalidate has set it since), and the callers
+    /// counted as served stale with it. Cancelled before the next decision, it undoes those.
+    undo: Option<(usize, Option<Option<f64>>, u64)>,
     pub stats: Stats,
 }
 
@@ -94,8 +95,15 @@ impl Model {
         }
     }
 
+    /// Sets `failing_since`, which a pending undo then leaves as it is.
+    fn set_failing(&mut self, since: Option<f64>) {
+        self.failing_since = since;
+        if let Some(undo) = &mut self.undo {
+            undo.1 = None;
+        }
+    }
+
     fn tick(&mut self) -> u64 {
-        self.undo = None;
         self.generation += 1;
         self.generation
     }
@@ -144,9 +152,9 @@ impl Model {
         self.stats.misses += 1;
     }
 
-    /// Load `i` could not start: as if it never had. Cancelled as the next event after the
-    /// `get()` that started it as a background reload, its callers were not served stale and a
-    /// retry's backoff is as before it.
+    /// Load `i` could not start: as if it never had. Cancelled before the next decision after
+    /// the `get()` that started it as a background reload, its callers were not served stale and
+    /// a retry's backoff is as before it, unless something set the backoff since.
     pub fn cancel(&mut self, i: usize) {
         let undo = self.undo.take().filter(|u| u.0 == i);
         self.tick();
@@ -154,7 +162,9 @@ impl Model {
         self.stats.loads -= 1;
         if let Some((_, before, callers)) = undo {
             self.stats.stale_served -= callers;
-            self.failing_since = before;
+            if let Some(before) = before {
+                self.failing_since = before;
+            }
         }
     }
 
@@ -179,6 +189,7 @@ impl Model {
     }
 
     pub fn get(&mut self, now: f64) -> Expect {
+        self.undo = None;
         let g = self.tick();
         self.ask(g, now, true, 1)
     }
@@ -219,7 +230,7 @@ impl Model {
                 self.failing_since = Some(now);
             }
             self.start(g);
-            self.undo = Some((self.loads.len() - 1, before, callers));
+            self.undo = Some((self.loads.len() - 1, Some(before), callers));
             return Expect::StaleRevalidate;
         }
         if first {
@@ -258,7 +269,7 @@ impl Model {
                 ttl,
             });
             self.dropped_expired_at = None;
-            self.failing_since = None;
+            self.set_failing(None);
             self.last_store_or_invalidate = Some(now);
         }
         true
@@ -287,7 +298,7 @@ impl Model {
             self.stats.timeouts += 1;
         }
         if !now.is_nan() {
-            self.failing_since = Some(now);
+            self.set_failing(Some(now));
         }
         if self.stale_if_error(now) {
             self.stats.stale_served += waiters;
@@ -300,6 +311,7 @@ impl Model {
     /// A waiter of load `i` gave up on it at `now` and asks again, as a get() would: a value
     /// stored meanwhile if it may be served, else another runner's load, else a new one.
     pub fn abandon(&mut self, i: usize, now: f64, callers: u64) -> Expect {
+        self.undo = None;
         let g = self.tick();
         self.loads[i].abandoned = true;
         self.ask(g, now, false, callers)
@@ -317,7 +329,7 @@ impl Model {
         }
         self.last_reset = g;
         // A new question to the origin: its reload goes there even while a backoff runs.
-        self.failing_since = None;
+        self.set_failing(None);
         if let Some(v) = self.value.take() {
             // It counts as expired now, or at its own expiry if that came first; read before it
             // was stored (the clock stepped back), it is past every window: no fallback.
@@ -344,7 +356,7 @@ impl Model {
                 ttl: self.policy.ttl,
             });
             self.dropped_expired_at = None;
-            self.failing_since = None;
+            self.set_failing(None);
         }
         self.last_store_or_invalidate = Some(now);
     }

@@ -63,8 +63,8 @@ struct Witness {
     dropped: bool,
     /// Values stored so far (loads and `set()`s, shared mode).
     stores: u64,
-    /// A background reload the last call into the var started, and its callers (served stale
-    /// unless it is cancelled next).
+    /// A background reload the last decision started, and its callers (served stale unless it is
+    /// cancelled before the next decision).
     revalidating: Option<(LoadId, u64)>,
     counts: Stats,
 }
@@ -148,21 +148,13 @@ impl Witness {
 
     fn apply(&mut self, event: &Event) -> Result<(), TestCaseError> {
         self.order += 1;
-        // A cancel undoes a background reload's stale answers only as the next call into the
-        // var after the get() that started it (see Var::cancel).
-        let revalidating = self.revalidating.take();
         let had_value = self.var.has_value();
         let had_stale = had_value || (self.dropped && self.sie > 0.0);
         match *event {
-            Event::Advance(d) => {
-                self.now += d;
-                self.revalidating = revalidating;
-            }
-            Event::Jump(t) => {
-                self.now = t;
-                self.revalidating = revalidating;
-            }
+            Event::Advance(d) => self.now += d,
+            Event::Jump(t) => self.now = t,
             Event::Get => {
+                self.revalidating = None;
                 let d = self.var.get(self.now);
                 if d == GetDecision::Hit {
                     self.counts.hits += 1;
@@ -173,7 +165,6 @@ impl Witness {
             }
             Event::Loaded(pick) | Event::LoadedFor(pick, _) => {
                 let Some(id) = self.pick(pick) else {
-                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 let began = self.open.remove(&id).expect("open");
@@ -210,7 +201,6 @@ impl Witness {
                 timed_out,
             } => {
                 let Some(id) = self.pick(pick) else {
-                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);
@@ -228,30 +218,30 @@ impl Witness {
             }
             Event::Abandon(pick, callers) => {
                 let Some(id) = self.pick(pick) else {
-                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.joinable.remove(&id);
                 // Answered as a get() is, without counting a second hit or miss.
+                self.revalidating = None;
                 let d = self.var.abandon(id, self.now, callers);
                 self.answered(d, had_value, had_stale, callers)?;
             }
             Event::Cancel(pick) => {
                 let Some(id) = self.pick(pick) else {
-                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);
                 self.joinable.remove(&id);
                 self.var.cancel(id);
                 self.counts.loads -= 1;
-                if let Some((_, callers)) = revalidating.filter(|r| r.0 == id) {
+                // A cancel before the next decision undoes the stale answers of the background
+                // reload that decision started (see Var::cancel).
+                if let Some((_, callers)) = self.revalidating.take().filter(|r| r.0 == id) {
                     self.counts.stale_served -= callers;
                 }
             }
             Event::Dropped(pick) => {
                 let Some(id) = self.pick(pick) else {
-                    self.revalidating = revalidating;
                     return Ok(());
                 };
                 self.open.remove(&id);

@@ -788,6 +788,25 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     loaded.calls[2].resolve("w2");
     await sleep(1);
     assert.is(await w.get(), "w2", "a recovered origin is noticed");
+    // A waitUntil that calls into the var before it throws (a get() it refuses, an invalidate()
+    // the cooldown skips): the same.
+    const x = new CachedVar(fresh("sie-reentrant-wu"), { ttl: 100, staleIfError: 100_000, retryInterval: 1000, cooldown: 60_000, clock });
+    const xs = await loadedByHand(x, "x1");
+    clock.advance(150);
+    const xFailing = x.get();
+    xs.calls[1].reject(new Error("origin down"));
+    assert.is(await xFailing, "x1");
+    clock.advance(1000);
+    const served = x.stats().staleServed;
+    const reentrant = (p) => {
+      x.get().catch(() => {});
+      x.invalidate();
+      throwing(p);
+    };
+    await assert.rejects(x.get({ waitUntil: reentrant }), { is: boom });
+    assert.is(x.stats().staleServed, served, "not counted as served stale");
+    assert.is(await x.get(), "x1");
+    assert.is(xs.calls.length, 3, "the next get() starts the retry");
   });
 
   test("waitUntil gets a promise of undefined: what it does with it changes no caller's answer", async () => {
@@ -1225,6 +1244,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(w.stats().sharedErrors, 3, "the second load skipped the tier's read; its write failed too");
     assert.is(warnings.length, 1, "one warning per var, not one per failed write");
     assert.ok(/: a write to the shared tier failed \(tier read-only\); the value is served and stays in this isolate's memory only/.test(warnings[0].message), String(warnings[0]));
+    assert.is(warnings[0].cause?.message, "tier read-only", "the store's error is the cause");
   });
 
   test("shared tier: a write rejected with a hostile reason still warns once and never fails get()", async () => {
