@@ -33,6 +33,8 @@ enum Op {
         waiters: u64,
     },
     Abandon(VarId, usize),
+    /// An outstanding load of the var could not be started after all.
+    Cancel(VarId, usize),
     Invalidate(VarId),
     Set(VarId),
     Touch(VarId),
@@ -57,6 +59,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (target(), any::<usize>(), any::<u64>())
             .prop_map(|(var, pick, waiters)| Op::Failed { var, pick, waiters }),
         1 => (target(), any::<usize>()).prop_map(|(v, p)| Op::Abandon(v, p)),
+        1 => (target(), any::<usize>()).prop_map(|(v, p)| Op::Cancel(v, p)),
         2 => target().prop_map(Op::Invalidate),
         2 => target().prop_map(Op::Set),
         2 => target().prop_map(Op::Touch),
@@ -199,6 +202,11 @@ impl Bounded {
                 }
                 self.started(v, d);
             }
+            Op::Cancel(v, pick) => {
+                // Stores nothing, so uses nothing: the recency list stands.
+                let load = self.take_open(v, pick).unwrap_or(pick as LoadId);
+                self.cache.cancel(v, load);
+            }
             Op::Invalidate(v) => {
                 let d = self.cache.invalidate(v, now);
                 prop_assert_eq!(d.is_some(), known(v));
@@ -332,6 +340,7 @@ proptest! {
                 Op::Loaded { var, id, .. } => { cache.loaded(var, id, now); }
                 Op::Failed { var, pick, waiters } => { cache.failed(var, pick as LoadId, now, waiters, true); }
                 Op::Abandon(v, pick) => { cache.abandon(v, pick as LoadId, now, 1); }
+                Op::Cancel(v, pick) => cache.cancel(v, pick as LoadId),
                 Op::Invalidate(v) => { cache.invalidate(v, now); }
                 Op::Set(v) => cache.set(v, now),
                 Op::Touch(v) => cache.touch(v),

@@ -36,6 +36,8 @@ pub enum Event {
     Refused,
     Invalidate,
     Set,
+    /// The value was dropped for the cache's `maxEntries`.
+    Evict,
 }
 
 /// Durations the model comparison uses: exact in `f64`, boundaries reachable by the clock steps.
@@ -119,6 +121,7 @@ pub fn exact_event() -> impl Strategy<Value = Event> {
         1 => Just(Event::Refused),
         3 => Just(Event::Invalidate),
         2 => Just(Event::Set),
+        1 => Just(Event::Evict),
     ]
 }
 
@@ -249,6 +252,10 @@ impl Run {
                 self.var.refused();
                 self.model.refused();
             }
+            Event::Evict => {
+                self.var.evict();
+                self.model.evict();
+            }
             Event::Invalidate => {
                 let got = self.var.invalidate(self.now);
                 let want = self.model.invalidate(self.now);
@@ -324,6 +331,7 @@ pub fn wild_event() -> impl Strategy<Value = Event> {
         1 => Just(Event::Refused),
         2 => Just(Event::Invalidate),
         1 => Just(Event::Set),
+        1 => Just(Event::Evict),
     ]
 }
 

@@ -168,6 +168,13 @@ impl Model {
         }
     }
 
+    /// The value was dropped for the cache's `maxEntries`: nothing is left to serve, stale or
+    /// fresh; loads running may still store theirs.
+    pub fn evict(&mut self) {
+        self.value = None;
+        self.dropped_expired_at = None;
+    }
+
     /// A started load's task was dropped: it ends, storing nothing, still counted as a load.
     pub fn dropped(&mut self, i: usize) {
         self.tick();

@@ -252,6 +252,12 @@ impl Witness {
                 self.var.refused();
                 self.counts.misses += 1;
             }
+            Event::Evict => {
+                // Nothing to be served stale remains; loads running may still store.
+                self.var.evict();
+                self.stored = None;
+                self.dropped = false;
+            }
             Event::Invalidate => match self.var.invalidate(self.now) {
                 InvalidateDecision::Invalidated => {
                     self.last_reset = self.order;
