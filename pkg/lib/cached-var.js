@@ -35,6 +35,9 @@ const STORAGE_WRITE = Object.freeze({ background: true });
 // On workerd, how long past its bound, and at least how long after joining (see #armDeadline),
 // joiners still wait on a load: one whose request is alive reports its own timeout first.
 const JOIN_GRACE_MS = 50;
+// How late a load's timeout timer may fire before it counts as a freeze (see #timedOut): well past
+// timer jitter and a busy event loop's usual delays.
+const FROZEN_MS = 1000;
 
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
@@ -621,7 +624,7 @@ export class CachedVar {
     // if it came from the shared tier. `ttl`: its freshness lifetime (`ctx.ttl`). `controller`
     // is made only when the loader reads `ctx.signal` (Node's AbortController costs ~2 µs, half
     // of an invalidate-and-reload cycle).
-    const load = { id, outcome, release, controller: undefined, timer: undefined, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
+    const load = { id, outcome, release, controller: undefined, timer: undefined, late: false, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
     (this.#loads ??= new Map()).set(id, load);
     // (A background reload is never joined: while it runs the core serves its callers stale —
     // the stored value, or, while the origin fails, the one an invalidate() dropped.)
@@ -633,9 +636,7 @@ export class CachedVar {
     try {
       const timeout = this.#options.timeout;
       if (timeout !== Infinity) {
-        load.timer = setTimeout(() => {
-          this.#fail(load, new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError"), true);
-        }, timeout);
+        load.timer = setTimeout(() => this.#timedOut(load, timeout, load.startedAt + timeout), timeout);
       }
       if (platform.waitUntil !== null) platform.waitUntil(outcome);
       own = true;
@@ -708,6 +709,21 @@ export class CachedVar {
     load.at = now - Math.max(0, wall - entry.at);
     load.ttl = entry.ttl;
     return entry.value;
+  }
+
+  // The timeout of `load`, due at `due`, fired. Over FROZEN_MS late, the process was frozen (AWS
+  // Lambda freezes it between invocations) or its event loop blocked: what the load awaits may
+  // have arrived meanwhile and wait to be read — timers run before I/O callbacks — so the first
+  // such firing restarts the timeout instead (once: a load that keeps hanging still fails).
+  // Without this, a background reload started at the end of an invocation timed out on every
+  // thaw, and staleIfError served the stale value for its whole window.
+  #timedOut(load, timeout, due) {
+    if (!load.late && realNow() - due > FROZEN_MS) {
+      load.late = true;
+      load.timer = setTimeout(() => this.#timedOut(load, timeout, Infinity), timeout);
+      return;
+    }
+    this.#fail(load, new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError"), true);
   }
 
   // A value fresh from the loader goes to the shared tier, if it changed, without delaying anyone.

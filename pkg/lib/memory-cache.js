@@ -328,11 +328,17 @@ export class MemoryCache {
       this.#detached.set(v.name, { deref: () => v });
       return;
     }
-    this.#finalizer ??= new FinalizationRegistry((name) => {
-      if (this.#detached?.get(name)?.deref() === undefined) this.#detached?.delete(name);
-    });
+    this.#finalizer ??= this.#newFinalizer();
     this.#detached.set(v.name, new WeakRef(v));
     this.#finalizer.register(v, v.name);
+  }
+
+  // Made apart from #hold: a callback made there shares its scope's context, `v` included (the
+  // `() => v` above), and the registry kept the first var it saw alive for good.
+  #newFinalizer() {
+    return new FinalizationRegistry((name) => {
+      if (this.#detached?.get(name)?.deref() === undefined) this.#detached?.delete(name);
+    });
   }
 
   /**

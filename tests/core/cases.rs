@@ -475,45 +475,11 @@ fn var_retrying_swr(ttl: f64, swr: f64, sie: f64, retry: f64) -> Var {
     )
 }
 
-#[test]
-fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_not_put_off() {
-    // Stale-while-revalidate: the cancelled reload's caller was not served stale.
-    let mut v = var_retrying_swr(10.0, 100.0, 0.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = match v.get(20.0) {
-        GetDecision::StaleRevalidate(id) => id,
-        d => panic!("expected a background reload, got {d:?}"),
-    };
-    v.cancel(b);
-    assert_eq!(v.stats().stale_served, 0);
-    assert_eq!(v.stats().loads, 1);
-    assert!(
-        matches!(v.get(21.0), GetDecision::StaleRevalidate(_)),
-        "the next get() starts it"
-    );
-    assert_eq!(v.stats().stale_served, 1);
-
-    // A retry while the origin fails: the backoff is as before it, so the next get() retries.
-    let mut v = var_retrying(10.0, 1000.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = started(v.get(20.0));
-    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
-    let c = match v.get(120.0) {
-        GetDecision::StaleRevalidate(id) => id,
-        d => panic!("expected a background retry, got {d:?}"),
-    };
-    v.cancel(c);
-    assert!(
-        matches!(v.get(121.0), GetDecision::StaleRevalidate(_)),
-        "retried at once"
-    );
-
-    // Calls that decide nothing in between (what a caller's waitUntil may make before it
-    // throws: a refused get(), an invalidate() the cooldown skips) keep the undo.
+/// A var (ttl 10, staleIfError 1000, retryInterval 100, `cooldown`) whose value was stored at 0
+/// and whose reload failed at 20: in a backoff, its next retry due at 120.
+fn backing_off(cooldown: f64) -> Var {
     let mut v = Var::new(
-        Options::new(Mode::Shared, 10.0, 0.0, 1000.0, f64::INFINITY, 50.0)
+        Options::new(Mode::Shared, 10.0, 0.0, 1000.0, f64::INFINITY, cooldown)
             .and_then(|o| o.with_retry_interval(100.0))
             .expect("valid options"),
     );
@@ -521,47 +487,58 @@ fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_n
     assert!(v.loaded(a, 0.0));
     let b = started(v.get(20.0));
     assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
-    let c = match v.get(120.0) {
+    v
+}
+
+fn background(d: GetDecision) -> LoadId {
+    match d {
         GetDecision::StaleRevalidate(id) => id,
-        d => panic!("expected a background retry, got {d:?}"),
-    };
+        other => panic!("expected a background reload, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_background_reload_that_could_not_start_is_not_served_stale_and_a_retry_is_not_put_off() {
+    // Stale-while-revalidate: the cancelled reload's caller was not served stale.
+    let mut v = var_retrying_swr(10.0, 100.0, 0.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = background(v.get(20.0));
+    v.cancel(b);
+    assert_eq!(v.stats().stale_served, 0);
+    assert_eq!(v.stats().loads, 1);
+    background(v.get(21.0)); // the next get() starts it
+    assert_eq!(v.stats().stale_served, 1);
+
+    // A retry while the origin fails: the backoff is as before it, so the next get() retries.
+    let mut v = backing_off(0.0);
+    let c = background(v.get(120.0));
+    v.cancel(c);
+    background(v.get(121.0));
+
+    // Calls that decide nothing in between (what a caller's waitUntil may make before it
+    // throws: a refused get(), an invalidate() the cooldown skips) keep the undo.
+    let mut v = backing_off(50.0);
+    let c = background(v.get(120.0));
     v.refused();
     assert_eq!(v.invalidate(25.0), InvalidateDecision::CooldownSkip);
     let served = v.stats().stale_served;
     v.cancel(c);
     assert_eq!(v.stats().stale_served, served - 1);
-    assert!(
-        matches!(v.get(121.0), GetDecision::StaleRevalidate(_)),
-        "retried at once"
-    );
+    background(v.get(121.0));
 
-    // Unless something changed the backoff between the start and the cancel.
-    let mut v = var_retrying(10.0, 1000.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = started(v.get(20.0));
-    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
-    let c = match v.get(120.0) {
-        GetDecision::StaleRevalidate(id) => id,
-        d => panic!("expected a background retry, got {d:?}"),
-    };
+    // Unless something set the backoff between the start and the cancel: a store ...
+    let mut v = backing_off(0.0);
+    let c = background(v.get(120.0));
     v.set(125.0);
     v.cancel(c);
     assert_eq!(v.get(126.0), GetDecision::Hit, "the set() stands");
 
-    // Or an older retry failed at the same instant: only a cancel straight after its get() undoes.
-    let mut v = var_retrying(10.0, 1000.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = started(v.get(20.0));
-    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
-    let GetDecision::StaleRevalidate(l1) = v.get(120.0) else {
-        panic!("expected a background retry");
-    };
+    // ... or an older retry that failed at the same instant.
+    let mut v = backing_off(0.0);
+    let l1 = background(v.get(120.0));
     let _ = v.abandon(l1, 120.0, 0);
-    let GetDecision::StaleRevalidate(l2) = v.get(220.0) else {
-        panic!("expected a second retry once the first was given up");
-    };
+    let l2 = background(v.get(220.0));
     assert_eq!(v.failed(l1, 220.0, 0, false), FailDecision::ServeStale);
     v.cancel(l2);
     assert_eq!(

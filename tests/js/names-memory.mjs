@@ -44,6 +44,21 @@ async function scenario(what, use, options = {}, size = 1000) {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}: ${NAMES.toLocaleString("en")} names through maxEntries 1000 — JS heap + wasm ${points.map(mb).join(" → ")}; growth after the 2nd checkpoint ${mb(growth)} (≤ ${mb(SLACK)}); size ${cache.size} (want ${size})`);
 }
 
+// First, while no var was ever made in this process: the first var a cache hands out and then
+// forgets is collected too (the cache's FinalizationRegistry callback once kept it alive for good
+// — a server pass found a deleted name's var still there, and its options still enforced).
+{
+  const { GLOBAL_CACHE } = await import("simple-memory-cache");
+  const ref = (() => new WeakRef(GLOBAL_CACHE.memoryCachedVar("first", { ttl: 1, clock: () => 0 }).onFirstAccess(() => 1)))();
+  await GLOBAL_CACHE.get("first");
+  GLOBAL_CACHE.delete("first");
+  for (let i = 0; i < 5 && ref.deref() !== undefined; i++) await footprint();
+  const ok = ref.deref() === undefined;
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "ok  " : "FAIL"} the first var made in the process, deleted and dropped, is collected`);
+}
+
 await scenario("a memoryCachedVar per name, dropped by the caller", (cache, name) => cache.memoryCachedVar(name).get());
 await scenario("keyed get(name)", (cache, name) => cache.get(name));
 // Found by a newcomer pass: names that never loaded, and names kept for their cooldown window.

@@ -842,6 +842,32 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     }
   });
 
+  // AWS Lambda freezes the process between invocations: on thaw an overdue timeout timer runs
+  // before the I/O callbacks that carry the answer which arrived meanwhile. (Node only: the test
+  // freezes the main thread with Atomics.wait from a setImmediate callback, so that the timers
+  // run next, before the poll phase delivers the fs.stat that completed during the freeze.)
+  test("timeout: a load frozen past its timeout (Lambda) gets its answer read; one that keeps hanging still times out", async () => {
+    if (runtime !== "node-esm" && runtime !== "node-require") return assert.ok(true, "Node only");
+    const { stat } = await import("node:fs");
+    const freeze = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    const frozenGet = (v) => new Promise((resolve) => setImmediate(() => {
+      const p = v.get();
+      p.catch(() => {});
+      freeze(1300);
+      resolve({ p });
+    }));
+    const v = new CachedVar(fresh("frozen"), { timeout: 100 });
+    v.onFirstAccess(() => new Promise((resolve) => stat(".", () => resolve("answered"))));
+    assert.is(await (await frozenGet(v)).p, "answered", "read after the thaw, not timed out");
+    assert.is(v.stats().timeouts, 0);
+    const hung = new CachedVar(fresh("frozen-hung"), { timeout: 100 });
+    hung.onFirstAccess(() => new Promise(() => {}));
+    const started = Date.now();
+    await assert.rejects((await frozenGet(hung)).p, { name: "TimeoutError" });
+    assert.ok(Date.now() - started < 3000, "one more timeout after the thaw, not more");
+    assert.is(hung.stats().timeouts, 1);
+  });
+
   test("staleWhileRevalidate: past the window, callers wait for the reload", async () => {
     const clock = fakeClock();
     const v = new CachedVar(fresh("swr2"), { ttl: 100, staleWhileRevalidate: 50, clock });
