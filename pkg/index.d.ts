@@ -112,7 +112,8 @@ export interface CachedVarOptions<T = unknown> {
   /**
    * A load not settled in time rejects its waiters with a `TimeoutError` and aborts its signal.
    * A timer that fires over 1 s late (a frozen process — AWS Lambda between invocations — or a
-   * blocked event loop) restarts it once, so an answer that arrived meanwhile is still read.
+   * blocked event loop) grants one grace of this or 1 s, whichever is less, so an answer that
+   * arrived meanwhile is still read.
    * Default `Infinity`. On workerd it also bounds how long after another request's load started
    * a caller waits on it before taking it over (30 000 ms when `Infinity`: the earliest workerd
    * may cut a request kept alive by `waitUntil`).

@@ -544,7 +544,7 @@ export class CachedVar {
   // after such a stall must still leave the load's own, overdue timeout timer its turn to fire.
   #armDeadline(g) {
     const bound = this.#options.timeout === Infinity ? platform.joinBoundMs : this.#options.timeout;
-    const delay = Math.max(0, g.load.startedAt + bound - realNow()) + JOIN_GRACE_MS;
+    const delay = Math.max(0, g.load.startedAt + bound + g.load.extended - realNow()) + JOIN_GRACE_MS;
     try {
       g.timer = setTimeout(() => this.#takeOver(g), delay);
     } catch {
@@ -624,7 +624,7 @@ export class CachedVar {
     // if it came from the shared tier. `ttl`: its freshness lifetime (`ctx.ttl`). `controller`
     // is made only when the loader reads `ctx.signal` (Node's AbortController costs ~2 µs, half
     // of an invalidate-and-reload cycle).
-    const load = { id, outcome, release, controller: undefined, timer: undefined, late: false, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
+    const load = { id, outcome, release, controller: undefined, timer: undefined, extended: 0, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
     (this.#loads ??= new Map()).set(id, load);
     // (A background reload is never joined: while it runs the core serves its callers stale —
     // the stored value, or, while the origin fails, the one an invalidate() dropped.)
@@ -636,7 +636,8 @@ export class CachedVar {
     try {
       const timeout = this.#options.timeout;
       if (timeout !== Infinity) {
-        load.timer = setTimeout(() => this.#timedOut(load, timeout, load.startedAt + timeout), timeout);
+        const due = performance.now() + timeout;
+        load.timer = setTimeout(() => this.#timedOut(load, timeout, due), timeout);
       }
       if (platform.waitUntil !== null) platform.waitUntil(outcome);
       own = true;
@@ -711,17 +712,26 @@ export class CachedVar {
     return entry.value;
   }
 
-  // The timeout of `load`, due at `due`, fired. Over FROZEN_MS late, the process was frozen (AWS
-  // Lambda freezes it between invocations) or its event loop blocked: what the load awaits may
-  // have arrived meanwhile and wait to be read — timers run before I/O callbacks — so the first
-  // such firing restarts the timeout instead (once: a load that keeps hanging still fails).
-  // Without this, a background reload started at the end of an invocation timed out on every
-  // thaw, and staleIfError served the stale value for its whole window.
+  // The timeout of `load`, due at `due` (performance.now(): the timers' own monotonic clock, not
+  // the wall clock, whose steps would look like freezes), fired. Over FROZEN_MS late, the process
+  // was frozen (AWS Lambda freezes it between invocations) or its event loop blocked: what the load
+  // awaits may have arrived meanwhile and wait to be read — timers run before I/O callbacks — so
+  // the first such firing grants a grace of min(timeout, FROZEN_MS) instead: enough for a few turns
+  // of the loop, short enough that an overloaded server still sheds hung loads. Without it, a
+  // background reload started late in an invocation timed out on every thaw, and staleIfError
+  // served the stale value for its whole window. `load.extended`: how far that moved the load's
+  // end past startedAt + timeout (workerd joiners' bound follows it, see #armDeadline).
   #timedOut(load, timeout, due) {
-    if (!load.late && realNow() - due > FROZEN_MS) {
-      load.late = true;
-      load.timer = setTimeout(() => this.#timedOut(load, timeout, Infinity), timeout);
-      return;
+    if (load.done) return;
+    if (load.extended === 0 && performance.now() - due > FROZEN_MS) {
+      const grace = Math.min(timeout, FROZEN_MS);
+      try {
+        load.timer = setTimeout(() => this.#timedOut(load, timeout, Infinity), grace);
+        load.extended = Math.max(1, realNow() + grace - (load.startedAt + timeout));
+        return;
+      } catch {
+        // No timer for the grace: the load times out now.
+      }
     }
     this.#fail(load, new DOMException(`${this.#what}: load timed out after ${timeout} ms`, "TimeoutError"), true);
   }
