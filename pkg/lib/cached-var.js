@@ -365,7 +365,7 @@ export class CachedVar {
           // next get() starts it). This caller is told, as on a cold var: serving the stale
           // value instead would hide the fault, and each such get() would drop its reload — a
           // value frozen for the whole stale window, a recovered origin never retried.
-          return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+          return this.#answerError(group, error);
         }
         return group === null ? this.#serve(value, signal) : this.#settleGroup(group, { value });
       }
@@ -376,22 +376,27 @@ export class CachedVar {
           try {
             load = this.#start(id, waitUntil);
           } catch (error) {
-            return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+            return this.#answerError(group, error);
           }
         }
         if (kind === JOIN) this.#remember(load);
         if (load === undefined) {
           // Unreachable while #loads and the core agree; said plainly if they ever do not.
           const error = new Error(`${this.#what}: internal error: the core named load ${id}, which is not running`);
-          return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+          return this.#answerError(group, error);
         }
         return group === null ? this.#join(load, signal, waitUntil, kind === JOIN) : this.#regroup(group, load, kind === JOIN);
       }
       default: {
         const error = new Error(`${this.#what}: internal error: unknown decision ${kind}`);
-        return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
+        return this.#answerError(group, error);
       }
     }
+  }
+
+  // #apply's failure for one caller (`group` null: its promise) or for a group of waiters.
+  #answerError(group, error) {
+    return group === null ? Promise.reject(error) : this.#settleGroup(group, { error });
   }
 
   #remember(load) {

@@ -171,7 +171,7 @@ pub struct Var {
     /// served it at once, and a retry starts at most once per `retryInterval` from here. Cleared
     /// when a value is stored.
     failing_since: Option<f64>,
-    /// What cancelling the background reload the last event started undoes: see [`Var::cancel`].
+    /// What cancelling the background reload the last decision started undoes: see [`Var::cancel`].
     undo: Option<Undo>,
     /// Loads issued and not yet ended (resolved, failed or cancelled) — fenced and abandoned
     /// ones included: while any runs, the JS layer holds their records.
