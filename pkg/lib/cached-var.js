@@ -547,11 +547,15 @@ export class CachedVar {
   // The grace counts from the join too because an isolate can stall (workerd's waitUntil and
   // AbortController were measured pausing 50–95 ms under load, mid set-up): a joiner arriving
   // after such a stall must still leave the load's own, overdue timeout timer its turn to fire.
+  // A load whose timeout granted a grace since (#timedOut: the joiner came during a freeze) has
+  // moved its bound: the group then waits that out too — re-armed here, in its own request.
   #armDeadline(g) {
     const bound = this.#options.timeout === Infinity ? platform.joinBoundMs : this.#options.timeout;
-    const delay = Math.max(0, g.load.startedAt + bound + g.load.extended - realNow()) + JOIN_GRACE_MS;
+    const { load } = g;
+    const extended = load.extended;
+    const delay = Math.max(0, load.startedAt + bound + extended - realNow()) + JOIN_GRACE_MS;
     try {
-      g.timer = setTimeout(() => this.#takeOver(g), delay);
+      g.timer = setTimeout(() => (g.load === load && load.extended !== extended ? this.#armDeadline(g) : this.#takeOver(g)), delay);
     } catch {
       // No timers here (workerd outside a request): the group waits for its load alone.
     }

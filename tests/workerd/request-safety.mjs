@@ -2,7 +2,8 @@
 // loader that fetch()es a slow local origin (safety-worker.js). Cases marked "guard alone" switch
 // off the entry's waitUntil registration of loads, to show the joiners' bounded wait and takeover
 // (CachedVar#join) also hold on their own. Prints a line per case, last
-// `workerd: N passed, N failed`; exits non-zero on any failure.   Usage: node tests/workerd/request-safety.mjs
+// `workerd: N passed, N failed`; exits non-zero on any failure.
+// Usage: node tests/workerd/request-safety.mjs [text]   (only the cases whose name has `text`)
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -237,6 +238,60 @@ CASES.push(
   },
 );
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Rounds of /spin that block the isolate for about `ms` (measured from here, twice: the second
+// run is the optimised loop's).
+async function spinRounds(call, ms) {
+  const probe = 50_000_000;
+  let took = 0;
+  for (let i = 0; i < 2; i++) took = (await call(`/spin?n=${probe}`, 30_000)).ms;
+  return Math.ceil((probe * ms) / Math.max(1, took));
+}
+
+// A freeze: the isolate blocked well past a load's timeout (400 ms). Its overdue timeout timer
+// grants a grace (CachedVar#timedOut) in which the origin's answer, held back until after the
+// freeze, is read. A joiner arriving after the freeze, or during it (whether its request or the
+// overdue timer runs first when it thaws), waits that grace out; taking over after its own 50 ms
+// would be a second origin request.
+CASES.push(
+  ...["after", "during"].map((when) => ({
+    date: "2025-09-01",
+    name: `freeze: a joiner arriving ${when} a freeze past the load's timeout waits out the load's grace: 1 origin fetch, the value`,
+    async run(call, origin) {
+      const rounds = await spinRounds(call, 2000);
+      let open;
+      origin.gate = new Promise((resolve) => (open = resolve));
+      origin.delay = 0; // answers as soon as the gate opens, well within the 400 ms grace
+      try {
+        const leader = await call("/get?var=frozen&mode=detach");
+        check(leader.ok && leader.detached, `leader did not answer at once: ${JSON.stringify(leader)}`);
+        const spin = call(`/spin?n=${rounds}`, 30_000);
+        let joiner;
+        if (when === "during") {
+          await sleep(200);
+          joiner = call("/get?var=frozen");
+        }
+        const froze = (await spin).ms;
+        check(froze >= 1500, `the freeze lasted ${froze} ms; the case needs over 1.4 s (the 400 ms timeout, then over 1 s late)`);
+        if (when === "after") joiner = call("/get?var=frozen");
+        await sleep(150); // past the 50 ms a joiner waits beyond a load's bound
+        open();
+        const r = await joiner;
+        check(r.ok, `the joiner got no value: ${show(r)}`);
+        check(origin.hits === 1, `origin fetches ${origin.hits}: the joiner took over a load within its grace`);
+        return `freeze ${froze} ms, joiner answered in ${r.ms} ms with ${JSON.stringify(r.value)}, origin fetches 1`;
+      } finally {
+        origin.gate = undefined;
+        origin.delay = DELAY;
+        open?.();
+      }
+    },
+  })),
+);
+
+const only = process.argv[2];
+if (only !== undefined) CASES.splice(0, CASES.length, ...CASES.filter((c) => c.name.includes(only)));
 let passed = 0;
 let failed = 0;
 // The slow origin: answers each request after DELAY ms with `{ n }`, n its count.

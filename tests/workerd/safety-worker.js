@@ -9,6 +9,8 @@
 //   GET /early              how the vars used at module scope fared (see the bottom of the file)
 //   GET /set?var=V          → stores { set: true } with set()
 //   GET /stats?var=V        → stats() and state
+//   GET /spin?n=N           blocks the isolate for N rounds of arithmetic (a freeze: workerd's
+//                           clocks stand still while it runs, its timers fall due)
 import { GLOBAL_CACHE } from "simple-memory-cache";
 // The package's internal platform switches, from the bundle its entry imports (the same module
 // instance: esbuild resolves node_modules/simple-memory-cache to pkg/), so a case can test one
@@ -26,6 +28,7 @@ const VARS = {
   unbounded: { options: {}, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
   response: { options: { timeout: 2000 }, loader: (env) => fetch(env.ORIGIN) },
   nested: { options: { ttl: 60_000 }, loader: async (env) => ({ res: await fetch(env.ORIGIN), at: Date.now() }) },
+  frozen: { options: { timeout: 400 }, loader: (env) => fetch(env.ORIGIN).then((r) => r.json()) },
 };
 
 function cachedVar(name, env) {
@@ -75,6 +78,11 @@ export default {
         } catch (error) {
           return Response.json({ ok: false, error: { name: error?.name, message: String(error?.message) } });
         }
+      }
+      case "/spin": {
+        let x = 0;
+        for (let i = Number(param("n", 0)); i > 0; i--) x = (x * 31 + i) % 1_000_003;
+        return Response.json({ ok: true, x });
       }
       case "/early":
         return Response.json(await early(env));
