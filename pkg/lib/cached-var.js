@@ -493,7 +493,7 @@ export class CachedVar {
         reject(signal.reason);
         if (g.shared === 0 && g.own.size === 0) this.#retire(g);
       };
-      signal.addEventListener("abort", w.onAbort, { once: true });
+      listenAbort(signal, w.onAbort);
       g.own.add(w);
       // Aborted since get() checked it: by code this get() ran (the loader, waitUntil, the
       // clock), whose abort event came before the listener.
@@ -599,7 +599,7 @@ export class CachedVar {
     else g.resolve(outcome.value);
     for (const w of g.own) {
       try {
-        w.signal.removeEventListener("abort", w.onAbort);
+        unlistenAbort(w.signal, w.onAbort);
       } catch {
         // A signal-like object whose removeEventListener throws: its caller is answered anyway.
       }
@@ -1172,16 +1172,54 @@ function resolved(value) {
   return p;
 }
 
+// The waits each signal ends: { listener, waits }, while any. A signal gets one "abort" listener
+// from this package however many get()s pass it: Node warns of a leak past 10 listeners on one
+// signal (MaxListenersExceededWarning), which a server passing its shutdown signal to every get()
+// met with 11 concurrent cold requests.
+const abortWaits = new WeakMap();
+
+// `onAbort` runs when `signal` aborts, unless unlistenAbort() took it off first. Throws what the
+// signal's addEventListener throws (a signal-like object), having registered nothing.
+function listenAbort(signal, onAbort) {
+  let entry = abortWaits.get(signal);
+  if (entry === undefined) {
+    const waits = new Set();
+    const listener = () => {
+      abortWaits.delete(signal);
+      for (const run of waits) {
+        try {
+          run();
+        } catch {
+          // A signal-like object whose `reason` getter throws: the other waits still end.
+        }
+      }
+    };
+    signal.addEventListener("abort", listener, { once: true });
+    entry = { listener, waits };
+    abortWaits.set(signal, entry);
+  }
+  entry.waits.add(onAbort);
+}
+
+// Takes `onAbort` off `signal`; the signal's listener goes with its last wait. Throws what the
+// signal's removeEventListener throws (a signal-like object), having taken the wait off anyway.
+function unlistenAbort(signal, onAbort) {
+  const entry = abortWaits.get(signal);
+  if (entry === undefined || !entry.waits.delete(onAbort) || entry.waits.size > 0) return;
+  abortWaits.delete(signal);
+  signal.removeEventListener("abort", entry.listener);
+}
+
 // A caller's own AbortSignal ends its wait, not what others wait for.
 function raceSignal(p, signal) {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    listenAbort(signal, onAbort);
     // The caller is answered even if its signal-like object's removeEventListener throws.
     const done = (settle) => (outcome) => {
       try {
-        signal.removeEventListener("abort", onAbort);
+        unlistenAbort(signal, onAbort);
       } catch {
         // Nothing to undo that matters: the listener only rejects an already settled promise.
       }

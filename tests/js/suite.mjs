@@ -662,6 +662,38 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     assert.is(await patient, "done");
   });
 
+  test("get({ signal }): one signal passed to 20 waiting get()s gets one abort listener (Node warns of a leak past 10), gone once they are answered; aborting it ends them all", async () => {
+    const v = new CachedVar(fresh("abort-shared"));
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const ac = new AbortController();
+    const { signal } = ac;
+    let live = 0;
+    let peak = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (type, fn, opts) => {
+      peak = Math.max(peak, ++live);
+      add(type, fn, opts);
+    };
+    signal.removeEventListener = (type, fn, opts) => {
+      live--;
+      remove(type, fn, opts);
+    };
+    const waits = Array.from({ length: 20 }, () => v.get({ signal }));
+    assert.is(peak, 1, "abort listeners on the shared signal");
+    calls[0].resolve("v1");
+    for (const w of waits) assert.is(await w, "v1");
+    assert.is(live, 0, "listeners left on the signal once every wait was answered");
+    v.invalidate();
+    const again = Array.from({ length: 15 }, () => v.get({ signal }));
+    assert.is(live, 1, "abort listeners on the signal for the second load's waits");
+    ac.abort(new Error("shutting down"));
+    for (const w of again) await assert.rejects(w, /shutting down/);
+    calls[1].resolve("v2");
+    assert.is(await v.get(), "v2", "the load went on");
+  });
+
   test("get({ signal }): a signal aborted by what the get() itself runs (the loader, waitUntil, the clock) ends its wait", async () => {
     const makers = {
       loader: (ac) => [{}, (d) => () => (ac.abort(new Error("by the loader")), d.promise)],
