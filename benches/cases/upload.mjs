@@ -1,21 +1,23 @@
 // Case 5c, what a Worker uploads: `wrangler deploy --dry-run` (wrangler's defaults: bundled by its
-// esbuild, not minified) of the cold-start Workers of case 5b, ours and lru-cache's, and the
+// esbuild, not minified) of the cold-start Workers of case 5b (ours, lru-cache's and the floor), and the
 // "Total Upload … / gzip: …" wrangler reports for each (KiB as wrangler prints them).
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const WORKERS = { ours: "simple-memory-cache", "lru-cache": "lru-cache" };
+// core-alone: a floor, not a contender (see its file): the wasm and its glue without the JS layer.
+const WORKERS = { ours: "simple-memory-cache", "lru-cache": "lru-cache", "core-alone": "floor: our wasm + glue alone, no JS layer" };
 
 function upload(worker, env) {
   const dir = mkdtempSync(join(tmpdir(), `smc-upload-${worker}-`));
   try {
-    copyFileSync(new URL(`../workerd/startup/${worker}.js`, import.meta.url), join(dir, "worker.js"));
+    // The Worker's file stays where it is (core-alone imports the glue by a relative path).
+    const file = new URL(`../workerd/startup/${worker}.js`, import.meta.url).pathname;
+    writeFileSync(join(dir, "worker.js"), `export { default } from ${JSON.stringify(file)};\n`);
     writeFileSync(join(dir, "wrangler.toml"), `name = "upload-${worker}"\nmain = "worker.js"\ncompatibility_date = "2025-09-01"\n`);
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     const report = execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", join(dir, "out")], {
       cwd: dir,
       env: { ...env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { bundleWorker, startBundle } from "../../tests/workerd/launch.mjs";
 import { median } from "../lib/stats.mjs";
 
-const WORKERS = ["empty", "ours", "lru-cache"];
-const NAMES = { empty: "an empty Worker", ours: "simple-memory-cache", "lru-cache": "lru-cache" };
+// core-alone: a floor, not a contender (see its file): the wasm and its glue without the JS layer.
+const WORKERS = ["empty", "ours", "lru-cache", "core-alone"];
+const NAMES = { empty: "an empty Worker", ours: "simple-memory-cache", "lru-cache": "lru-cache", "core-alone": "floor: our wasm + glue alone, no JS layer" };
 
 /** `rounds` interleaved cold starts of each Worker; ms. */
 export async function workerdStartup({ rounds }) {
