@@ -52,16 +52,16 @@ export interface SharedAdapter {
 /** What a loader is called with. */
 export interface LoaderContext<T> {
   /** The var's name. */
-  name: string;
-  /** Aborted when the load exceeds the var's `timeout`. Pass it to `fetch()`. */
-  signal: AbortSignal;
+  readonly name: string;
+  /** Aborted when the load exceeds the var's `timeout`. Pass it to `fetch()`. (Read-only: assigning it throws a `TypeError`.) */
+  readonly signal: AbortSignal;
   /**
    * The value stored when this load started, fresh or stale (a conditional request can revalidate
    * it); after `invalidate()`, the value it dropped, until a new value is stored; with custom
    * `storage`, what its `get(name)` returned. `undefined` when there is none: never loaded,
    * evicted by `maxEntries`, or `delete()`d.
    */
-  previous: T | undefined;
+  readonly previous: T | undefined;
   /**
    * How long (ms) the value this load stores stays fresh: starts as the var's `ttl`; set it to
    * honour the origin, e.g. `ctx.ttl = freshnessLifetime(res) ?? 60_000` (see
@@ -152,13 +152,20 @@ export interface CachedVarOptions<T = unknown> {
    * cooldown over). The shared tier stamps entries with it, or with `Date.now()` by default.
    */
   clock?: (() => number) | undefined;
+  /**
+   * Not a var option: a `MemoryCache`'s (a var given it throws a `TypeError`, "unknown option").
+   * Typed `never` so that a cache's options object is refused here at compile time too.
+   */
+  maxEntries?: never;
+  /** Not a var option: a `MemoryCache`'s; a var's loader is `onFirstAccess(loader)`. Typed `never` likewise. */
+  onFirstAccess?: never;
 }
 
 /**
  * Options of a `MemoryCache`: defaults for its vars (any var option), a bound, and a loader for
  * the names it is asked for. `T`: the type of the values its loader produces.
  */
-export interface MemoryCacheOptions<T = unknown> extends CachedVarOptions<T> {
+export interface MemoryCacheOptions<T = unknown> extends Omit<CachedVarOptions<T>, "maxEntries" | "onFirstAccess"> {
   /**
    * At most this many values held (an integer from 1 to 4 294 967 295, or `Infinity`): stored
    * ones and those `invalidate()` kept as the stale-if-error answer; the least recently used are
@@ -169,9 +176,9 @@ export interface MemoryCacheOptions<T = unknown> extends CachedVarOptions<T> {
    * The loader of every name this cache is asked for (`cache.get(name)`, and vars of
    * `memoryCachedVar(name)` without a loader of their own), called with `ctx.name` = the name.
    * A var's own loader (`onFirstAccess`) overrides it. Default: none (`get()` of a name with no
-   * stored value and no loader rejects, naming it).
+   * stored value and no loader rejects, naming it; `null` says the same).
    */
-  onFirstAccess?: Loader<T> | undefined;
+  onFirstAccess?: Loader<T> | null | undefined;
 }
 
 /** Options of one `get()` call. */
@@ -243,7 +250,8 @@ export declare class CachedVar<T = unknown, Out = T> {
   /**
    * A standalone var (not in a cache). Throws a `TypeError` if `name` is not a non-empty string,
    * if an option is unknown or of the wrong type, or if options cannot be combined (`storage` with
-   * `shared`, or with a window other than `timeout`); a `RangeError` if a duration (ms) is out of
+   * `shared`, or with `ttl`, `staleWhileRevalidate`, `staleIfError` or `cooldown` — `retryInterval`
+   * is taken and does nothing); a `RangeError` if a duration (ms) is out of
    * range (README, Options).
    */
   constructor(name: string, options?: CachedVarOptions<T>);
@@ -252,7 +260,8 @@ export declare class CachedVar<T = unknown, Out = T> {
    * `"empty"` nothing stored; `"loading"` nothing stored and a get() would join a load;
    * `"fresh"`; `"stale"` past ttl — also while a stale value is being reloaded or the origin is
    * backed off. Reads the clock: throws a `TypeError` if the `clock` option returns anything but
-   * a finite number.
+   * a finite number. With custom `storage`: `"fresh"` when its `get(name)` has a value, else
+   * `"empty"` (never `"loading"`: the storage holds no load); what that `get` throws is thrown.
    */
   readonly state: "empty" | "loading" | "fresh" | "stale";
   /**
@@ -269,12 +278,12 @@ export declare class CachedVar<T = unknown, Out = T> {
   onFirstAccess<R>(
     this: T extends {} ? never : T extends null | undefined ? never : CachedVar<T, Out>,
     loader: (ctx: LoaderContext<unknown>) => R | PromiseLike<R>,
-  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined ? Out : R>;
+  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined | void ? Out : R>;
   /** The same, for a loader declared beforehand with its type (`Loader<Jwks>`, `(ctx: LoaderContext<Jwks>) => …`). */
   onFirstAccess<R>(
     this: T extends {} ? never : T extends null | undefined ? never : CachedVar<T, Out>,
     loader: Loader<R>,
-  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined ? Out : R>;
+  ): CachedVar<R, Out extends {} ? Out : Out extends null | undefined | void ? Out : R>;
   /** Registers the loader of a var given a `T` (see above); returns this var. Throws a `TypeError` if `loader` is not a function. */
   onFirstAccess(loader: Loader<T>): this;
   /**
@@ -356,6 +365,8 @@ export interface MemoryCache<T = unknown> {
    * `invalidate()` of `name`'s var. Returns `true` if it took effect, `false` if `name` is unknown
    * or the invalidate was skipped because it came within `cooldown` ms of the last store or the
    * last effective `invalidate()` (the cooldown rule of the options; counted in `stats().cooldownSkips`).
+   * Throws a `TypeError` if the `clock` option returns anything but a finite number (nothing is
+   * dropped then), as `CachedVar.invalidate()` does.
    */
   invalidate(name: string): boolean;
   /**

@@ -3,7 +3,7 @@
 // or the bytes of `simple-memory-cache/simple_memory_cache_bg.wasm`, or `await initAsync({
 // module_or_path })` with its URL or a Response, before the first var is created. Both are
 // idempotent, and a no-op once the package's own entry has loaded the wasm.
-import { initSync as glueInitSync } from "../glue/bundle.js";
+import { initAsync as glueInitAsync, initSync as glueInitSync } from "../glue/bundle.js";
 
 /**
  * The glue's initSync, also taking a module compiled in another realm: a sandbox whose host
@@ -18,4 +18,9 @@ export function initSync({ module }) {
   glueInitSync({ module });
 }
 
-export { CachedVar, GLOBAL_CACHE, MemoryCache, NO_VALUE_STORED, NoStoredValue, initAsync } from "../glue/bundle.js";
+/** The glue's initAsync, resolving undefined (the glue's resolves the wasm's raw exports). */
+export async function initAsync(options) {
+  await glueInitAsync(options);
+}
+
+export { CachedVar, GLOBAL_CACHE, MemoryCache, NO_VALUE_STORED, NoStoredValue } from "../glue/bundle.js";

@@ -42,9 +42,13 @@ const FROZEN_MS = 1000;
 // Set by MemoryCache while it constructs one of its vars.
 let owner = null;
 
-/** @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar). */
-export function createInCache(cache, machine, name, options, loader) {
-  owner = { cache, machine, loader };
+/**
+ * @internal Constructs a var belonging to `cache` (see MemoryCache#memoryCachedVar), over the
+ * cache's var `defaults`; `bounded`: the cache has a finite maxEntries. (Passed, not read off the
+ * cache: a subclass's own fields named so would replace them.)
+ */
+export function createInCache(cache, machine, name, options, loader, defaults, bounded) {
+  owner = { cache, machine, loader, defaults, bounded };
   try {
     return new CachedVar(name, options);
   } finally {
@@ -168,7 +172,7 @@ export class CachedVar {
     owner = null;
     checkName(name);
     const what = varLabel(name);
-    const base = own === null ? DEFAULTS : own.cache.defaults;
+    const base = own === null ? DEFAULTS : own.defaults;
     const opts = mergeOptions(what, options, base);
     // A standalone var gets a machine of its own, freed with the var (wasm-bindgen's
     // finalizer), so vars created and dropped at run time leak nothing in wasm memory. (A var a
@@ -184,7 +188,7 @@ export class CachedVar {
     this.#id = id;
     this.#loader = own?.loader ?? null;
     this.#cache = own?.cache ?? null;
-    this.#bounded = own !== null && own.cache.bounded;
+    this.#bounded = own !== null && own.bounded;
     // Vars made without options share their defaults' frozen object (one less per var).
     this.#options = options === undefined ? base : Object.freeze(opts);
     this.#clock = opts.clock;

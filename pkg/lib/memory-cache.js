@@ -72,6 +72,8 @@ export class MemoryCache {
   #skipTier = null;
   #maxEntries;
   #loader;
+  // The var options every var starts from (frozen).
+  #defaults;
 
   /**
    * `options`: `maxEntries` (values held at once; default Infinity), `onFirstAccess` (the loader
@@ -85,10 +87,7 @@ export class MemoryCache {
     if (options !== undefined) validate(merged, varDefaults);
     this.#maxEntries = maxEntries;
     this.#loader = onFirstAccess;
-    /** @internal */
-    this.defaults = Object.freeze(varDefaults);
-    /** @internal */
-    this.bounded = maxEntries !== Infinity;
+    this.#defaults = Object.freeze(varDefaults);
   }
 
   /** The var called `name`, created on first request. Same name, same instance. */
@@ -118,7 +117,7 @@ export class MemoryCache {
     ensureStack();
     this.#machine ??= createMachine(this.#maxEntries);
     this.#reclaim();
-    const v = createInCache(this, this.#machine, name, options, this.#loader);
+    const v = createInCache(this, this.#machine, name, options, this.#loader, this.#defaults, this.#maxEntries !== Infinity);
     if (this.#skipTier?.delete(name)) v._skipTier();
     // An option getter (user code) that made a var of this very name meanwhile: two vars cannot
     // share a name, so the new one gives its slot back and the call fails, losing nothing.
@@ -306,7 +305,7 @@ export class MemoryCache {
   // forgotten): with a shared tier by default, its next load still skips the tier, whose entry
   // may be exactly what was found wrong.
   #unknownSkipsTier(name) {
-    if (this.defaults.shared !== null && typeof name === "string" && name !== "") this.#rememberSkipTier(name);
+    if (this.#defaults.shared !== null && typeof name === "string" && name !== "") this.#rememberSkipTier(name);
   }
 
   // A var no one holds is forgotten while its next load was to skip the shared tier (after an

@@ -741,6 +741,19 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
     await assert.rejects(inner, /get\(\) was called while this var's load was starting/);
   });
 
+  test("a MemoryCache subclass may have fields named as the cache's internals were (defaults, bounded): its vars are unaffected", async () => {
+    class AppCache extends MemoryCache {
+      defaults = { region: "eu" };
+      bounded = "yes";
+    }
+    const c = new AppCache({ onFirstAccess: ({ name }) => `${name}!`, ttl: 60_000, maxEntries: 10 });
+    assert.is(await c.get("a"), "a!");
+    const v = c.memoryCachedVar("b", { ttl: 60_000 });
+    assert.is(await v.get(), "b!");
+    assert.is(v.state, "fresh");
+    assert.is(c.defaults.region, "eu");
+  });
+
   test("a loader may use other vars of the same cache (no re-entrancy trap)", async () => {
     const c = new MemoryCache();
     const base = c.memoryCachedVar("base");

@@ -30,8 +30,10 @@ async function child(how) {
   notLoaded("GLOBAL_CACHE.set", () => GLOBAL_CACHE.set("k", 1));
   notLoaded("memoryCachedVar", () => early.memoryCachedVar("k"));
   const bytes = readFileSync(join(ROOT, "pkg/glue/simple_memory_cache_bg.wasm"));
-  if (how === "sync") initSync({ module: bytes });
-  else await initAsync({ module_or_path: bytes });
+  // Both resolve (return) nothing, as manual.d.ts says: the glue's initAsync handed out the
+  // wasm's raw exports.
+  const result = how === "sync" ? initSync({ module: bytes }) : await initAsync({ module_or_path: bytes });
+  check(result === undefined, `init${how === "sync" ? "Sync" : "Async"} gave ${typeof result}, not undefined`);
   const v = new CachedVar("x");
   v.onFirstAccess(() => 41);
   check((await v.get()) === 41 && (await v.get()) === 41, "a var after init");

@@ -119,3 +119,33 @@ describeVar(lookup);
 describeVar(cfg);
 const anyCache: MemoryCache = users;
 void anyCache;
+
+// 5. Found by a types-vs-runtime pass. A transform returning nothing, registered before the
+// loader: get() resolves undefined, so it is typed void (it was typed as the loader's value).
+const effect = new CachedVar("effect")
+  .onEachAccess((v) => {
+    console.log(v);
+  })
+  .onFirstAccess(() => 1);
+type _15 = Expect<Equal<ReturnType<typeof effect.get>, Promise<void>>>;
+const maybe = new CachedVar("maybe").onEachAccess((v): string | void => (v ? "yes" : undefined)).onFirstAccess(() => 1);
+type _16 = Expect<Equal<ReturnType<typeof maybe.get>, Promise<string | void>>>;
+// The loader's context is read-only but for ttl (assigning ctx.signal throws at run time).
+new CachedVar("ctx").onFirstAccess((ctx) => {
+  // @ts-expect-error the load's signal cannot be replaced
+  ctx.signal = AbortSignal.timeout(1_000);
+  // @ts-expect-error nor its name
+  ctx.name = "other";
+  ctx.ttl = 5_000;
+  return 1;
+});
+// A cache's options are not a var's: maxEntries and onFirstAccess make `new CachedVar` throw.
+const cacheOptions = { ttl: 60_000, maxEntries: 100 };
+// @ts-expect-error maxEntries is a MemoryCache option ("unknown option" at run time)
+new CachedVar("x", cacheOptions);
+// @ts-expect-error likewise through a cache's memoryCachedVar
+users.memoryCachedVar("y", { onFirstAccess: () => ({ name: "y", admin: true }) });
+// …while options that are only var options still go to both.
+const varOptions = { ttl: 60_000, staleIfError: 600_000 };
+new CachedVar("z", varOptions);
+new MemoryCache({ ...varOptions, maxEntries: 100, onFirstAccess: null });
