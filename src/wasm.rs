@@ -140,6 +140,14 @@ impl Machine {
         self.cache.var(var).map_or(f64::INFINITY, |v| v.stored_at())
     }
 
+    /// Load ids at or below this can no longer store (see `core::Var::floor`; `Infinity` for a
+    /// var this machine does not hold): the JS layer's new waiters stop listening to those loads.
+    pub fn floor(&self, var: u32) -> f64 {
+        self.cache
+            .var(var)
+            .map_or(f64::INFINITY, |v| v.floor() as f64)
+    }
+
     /// Vars whose values were evicted since the last call.
     pub fn take_evicted(&mut self) -> Vec<u32> {
         self.cache.take_evicted()

@@ -103,6 +103,32 @@ function unpack(d) {
   return [kind, (d - kind) / 8];
 }
 
+// A var's running loads: by id, and — with memory storage — those that may still store a value,
+// in start (id) order, so that the ones a floor fences are a prefix (see CachedVar#newGroup).
+class RunningLoads {
+  byId = new Map();
+  storable = new Map();
+
+  add(load, storable) {
+    this.byId.set(load.id, load);
+    if (storable) this.storable.set(load.id, load);
+  }
+
+  delete(load) {
+    this.byId.delete(load.id);
+    this.storable.delete(load.id);
+  }
+
+  // Loads at or below the core's `floor` (begun before its last invalidate(), set() or
+  // delete()) can no longer store.
+  fence(floor) {
+    for (const id of this.storable.keys()) {
+      if (id > floor) break;
+      this.storable.delete(id);
+    }
+  }
+}
+
 export class CachedVar {
   // The warm-hit path first: fields are laid out in declaration order, so a hit over many vars
   // reads one or two cache lines of the var. `#forever` is the stored value's resolved promise
@@ -136,9 +162,10 @@ export class CachedVar {
   // The value the last effective invalidate() dropped: the stale-if-error answer and the
   // loader's `previous` until a new value is stored (the core decides when it may serve).
   #dropped = undefined;
-  // Running loads by id (null while none runs: most vars, most of the time). A load stays here
-  // from the core's decision to start it until the core has been told how it ended — the one
-  // place where JS and the core must agree, and they change together (see #start, #settle).
+  // Running loads (a RunningLoads; null while none runs: most vars, most of the time). A load
+  // stays here from the core's decision to start it until the core has been told how it ended —
+  // the one place where JS and the core must agree, and they change together (see #start,
+  // #settle).
   #loads = null;
   // Groups of callers waiting for a value (null while none waits). See #join.
   #groups = null;
@@ -375,7 +402,7 @@ export class CachedVar {
       }
       case JOIN:
       case START: {
-        let load = this.#loads?.get(id);
+        let load = this.#loads?.byId.get(id);
         if (kind === START) {
           try {
             load = this.#start(id, waitUntil);
@@ -460,7 +487,8 @@ export class CachedVar {
   // One caller waits for a value, with `load` deciding its fate if no other load stores first.
   //
   // Callers wait in groups. A group hears the loads that were running when it began waiting and
-  // those it later joins or starts (`hears`): the first of them to store a value serves it;
+  // could still store (not fenced by an invalidate(), set() or delete()), and those it later
+  // joins or starts (`hears`; each load's `heardBy`, off workerd): the first to store serves it;
   // otherwise its own load's outcome does (value, stale value or error). Callers without a
   // signal share the group's promise (a stampede of 10,000 costs one promise); a caller with a
   // signal has its own entry, removed when it aborts, so an aborted caller leaves nothing behind
@@ -518,7 +546,11 @@ export class CachedVar {
     promise.catch(noop);
     const g = { load, promise, resolve, reject, shared: 0, own: new Set(), hears: new Set(), done: false, timer: undefined, waitUntil };
     (this.#groups ??= new Set()).add(g);
-    for (const running of this.#loads.values()) this.#listen(g, running);
+    // Its own load, and the others that may still store (a load that began before the last
+    // invalidate(), set() or delete() cannot: not listening to those keeps a storm of
+    // invalidate() + get() linear — every group used to hear every running load, N² of them).
+    this.#listen(g, load);
+    for (const running of this.#loads.storable.values()) if (running !== load) this.#listen(g, running);
     if (platform.guardJoins && joined) this.#armDeadline(g);
     return g;
   }
@@ -526,7 +558,10 @@ export class CachedVar {
   // `g` hears how `load` ends: on workerd, in its own request.
   #listen(g, load) {
     g.hears.add(load);
-    if (!platform.guardJoins) return;
+    if (!platform.guardJoins) {
+      (load.heardBy ??= new Set()).add(g);
+      return;
+    }
     load.outcome.then(
       (outcome) => this.#heard(g, load, outcome),
       // "This promise was created by a request that has since ended": for the load `g` waits
@@ -617,6 +652,7 @@ export class CachedVar {
     // Only when set: in Deno, code from npm packages sees Node's timer globals, and the first
     // clearTimeout() loads node:timers (~5 ms on the first get() of a var without a timeout).
     if (g.timer !== undefined) clearTimeout(g.timer);
+    if (!platform.guardJoins) for (const load of g.hears) load.heardBy?.delete(g);
     this.#groups?.delete(g);
     if (this.#groups?.size === 0) this.#groups = null;
     if (g.load.group === g) g.load.group = undefined;
@@ -637,8 +673,8 @@ export class CachedVar {
     // if it came from the shared tier. `ttl`: its freshness lifetime (`ctx.ttl`). `controller`
     // is made only when the loader reads `ctx.signal` (Node's AbortController costs ~2 µs, half
     // of an invalidate-and-reload cycle).
-    const load = { id, outcome, release, controller: undefined, timer: undefined, extended: 0, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined };
-    (this.#loads ??= new Map()).set(id, load);
+    const load = { id, outcome, release, controller: undefined, timer: undefined, extended: 0, done: false, waiters: 0, at: undefined, ttl: this.#options.ttl, background, waitUntil, startedAt: realNow(), group: undefined, heardBy: undefined };
+    (this.#loads ??= new RunningLoads()).add(load, this.#storage === null);
     // (A background reload is never joined: while it runs the core serves its callers stale —
     // the stored value, or, while the origin fails, the one an invalidate() dropped.)
     if (!background) this.#remember(load);
@@ -780,9 +816,14 @@ export class CachedVar {
     return v === NO_VALUE_STORED ? undefined : v;
   }
 
+  // The core moved its floor (invalidate, set, delete): the loads below it can no longer store.
+  #fenced() {
+    this.#loads?.fence(this.#machine.floor(this.#id));
+  }
+
   #forget(load) {
-    this.#loads?.delete(load.id);
-    if (this.#loads?.size === 0) this.#loads = null;
+    this.#loads?.delete(load);
+    if (this.#loads?.byId.size === 0) this.#loads = null;
   }
 
   // A TypeError when `value` may not be stored (an I/O object on workerd), else null.
@@ -868,12 +909,13 @@ export class CachedVar {
   // anything else to the groups waiting on it. On workerd, groups hear it through `outcome`.
   #publish(load, outcome) {
     load.release(outcome);
-    if (platform.guardJoins || this.#groups === null) return;
+    if (platform.guardJoins || load.heardBy === undefined) return;
     const stored = outcome.stored === true;
-    for (const g of [...this.#groups]) {
-      if (g.load === load || (stored && g.hears.has(load))) this.#settleGroup(g, outcome);
+    for (const g of [...load.heardBy]) {
+      if (g.load === load || stored) this.#settleGroup(g, outcome);
       else g.hears.delete(load);
     }
+    load.heardBy = undefined;
   }
 
   // Records a stored value (memory storage); `hit` is its resolved promise, made beforehand.
@@ -981,6 +1023,7 @@ export class CachedVar {
       return;
     }
     this.#machine.set(this.#id, now);
+    this.#fenced();
     this.#store(value, hit);
   }
 
@@ -1001,6 +1044,7 @@ export class CachedVar {
   #invalidateAt(now) {
     this.#joinable = null;
     if (!this.#machine.invalidate(this.#id, now)) return false;
+    this.#fenced();
     this.#forced = true;
     if (this.#storage !== null) {
       this.#storageSet(NO_VALUE_STORED);
@@ -1026,6 +1070,7 @@ export class CachedVar {
       if (this.#bounded) this.#cache._flushTouches();
       this.#joinable = null;
       this.#machine.delete(this.#id);
+      this.#fenced();
     }
     if (this.#storage !== null) this.#storageSet(NO_VALUE_STORED);
     this.#dropped = undefined;

@@ -251,6 +251,13 @@ impl Var {
         self.stored.map_or(f64::INFINITY, |s| s.at)
     }
 
+    /// Loads with an id at or below this can no longer store their value: they began before the
+    /// last effective `invalidate()`, `set()` or `delete()`. It never decreases. (A load above it
+    /// may still lose to a newer stored value, see the module docs.)
+    pub fn floor(&self) -> LoadId {
+        self.floor
+    }
+
     fn fresh(&self, s: Stored, now: f64) -> bool {
         s.ttl == f64::INFINITY || (s.at <= now && now < s.at + s.ttl)
     }

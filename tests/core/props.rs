@@ -169,6 +169,17 @@ impl Witness {
                 };
                 let began = self.open.remove(&id).expect("open");
                 self.joinable.remove(&id);
+                // The floor the JS layer reads (new waiters stop listening to loads at or
+                // below it) fences exactly the loads that began before the last reset.
+                prop_assert_eq!(
+                    id <= self.var.floor(),
+                    began <= self.last_reset,
+                    "load {} (began {}, reset {}): floor {}",
+                    id,
+                    began,
+                    self.last_reset,
+                    self.var.floor()
+                );
                 let stored = match *event {
                     Event::LoadedFor(_, ttl) => self.var.loaded_for(id, self.now, ttl),
                     _ => self.var.loaded(id, self.now),
