@@ -59,7 +59,9 @@ export interface LoaderContext<T> {
    * The value stored when this load started, fresh or stale (a conditional request can revalidate
    * it); after `invalidate()`, the value it dropped, until a new value is stored; with custom
    * `storage`, what its `get(name)` returned. `undefined` when there is none: never loaded,
-   * evicted by `maxEntries`, or `delete()`d.
+   * evicted by `maxEntries`, or `delete()`d — or, in a cache with `maxEntries`, dropped by an
+   * `invalidate()` whose clock reading came before the value's store time (a clock that stepped
+   * back: the value is past every window, no stale answer, and the name may be forgotten).
    */
   readonly previous: T | undefined;
   /**
@@ -129,11 +131,13 @@ export interface CachedVarOptions<T = unknown> {
    * value at once and never wait on the origin again until a load succeeds; the origin is retried
    * in the background (handed to `waitUntil`) at most once per this many ms, counted from the last
    * failure (a failed retry is one) — within `staleWhileRevalidate` too. The stale value is the stored one or,
-   * after `invalidate()`, the one it dropped (the reload `invalidate()` asks for goes to the
-   * origin even during a backoff; its failure starts a new one). A retry that never settles
+   * after `invalidate()`, the one it dropped (the reload an `invalidate()` during a backoff asks
+   * for goes to the origin at once: the first `get()` after it waits for it, the callers while
+   * it runs are served the dropped value; its failure starts a new backoff). A retry that never settles
    * holds back the next one: with `staleIfError`, set a `timeout`. Callers nothing stale covers still load (single-flight; errors are never
    * cached). No effect without `staleIfError`. Default 5000: a dead origin sees at most one
-   * request per 5 s per isolate, a recovered one is noticed within 5 s. `>= 0` or `Infinity`.
+   * request per 5 s per isolate, a recovered one is noticed by the first `get()` after 5 s (plus
+   * what is left of a retry still in flight: its `timeout` at most). `>= 0` or `Infinity`.
    */
   retryInterval?: number | undefined;
   /**

@@ -140,6 +140,13 @@ impl Machine {
         self.cache.var(var).map_or(f64::INFINITY, |v| v.stored_at())
     }
 
+    /// Whether "join the running load" stands for every later `get()` of `var` until another
+    /// event, whatever the time (see `core::Var::joins_stand`); `false` for a var this machine
+    /// does not hold.
+    pub fn joins_stand(&self, var: u32) -> bool {
+        self.cache.var(var).is_some_and(|v| v.joins_stand())
+    }
+
     /// Load ids at or below this can no longer store (see `core::Var::floor`; `Infinity` for a
     /// var this machine does not hold): the JS layer's new waiters stop listening to those loads.
     pub fn floor(&self, var: u32) -> f64 {

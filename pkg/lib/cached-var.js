@@ -431,7 +431,7 @@ export class CachedVar {
   }
 
   #remember(load) {
-    if (load !== undefined && this.#hit === null && this.#storage === null) this.#joinable = load;
+    if (load !== undefined && this.#hit === null && this.#storage === null && this.#machine.joins_stand(this.#id)) this.#joinable = load;
   }
 
   #getOptions(options) {
@@ -1261,7 +1261,12 @@ function unlistenAbort(signal, onAbort) {
 
 // A caller's own AbortSignal ends its wait, not what others wait for.
 function raceSignal(p, signal) {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Aborted by what this get() ran: its transform's failure is nobody's to handle now (an
+    // unhandled rejection ends a Node process).
+    p.catch(noop);
+    return Promise.reject(signal.reason);
+  }
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     listenAbort(signal, onAbort);

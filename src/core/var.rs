@@ -251,6 +251,17 @@ impl Var {
         self.stored.map_or(f64::INFINITY, |s| s.at)
     }
 
+    /// Whether the answer "join the running load" stands for every later `get()` until another
+    /// event (a load settling, `set()`, `invalidate()`…), whatever the time: false while a backoff
+    /// may serve a caller stale instead — the origin failing with `staleIfError` on, whose window
+    /// depends on the time (and after an `invalidate()` during a backoff, whose reload only the
+    /// first caller waits for), and always with custom storage (each caller loads). The JS layer
+    /// joins without asking again only while it stands.
+    pub fn joins_stand(&self) -> bool {
+        self.opts.mode == Mode::Shared
+            && (self.failing_since.is_none() || self.opts.stale_if_error <= 0.0)
+    }
+
     /// Loads with an id at or below this can no longer store their value: they began before the
     /// last effective `invalidate()`, `set()` or `delete()`. It never decreases. (A load above it
     /// may still lose to a newer stored value, see the module docs.)
@@ -339,7 +350,11 @@ impl Var {
         // one the last invalidate() dropped), who never wait on it again until a load succeeds.
         // While it fails, one reload (a retry) starts per retryInterval, in either case.
         let backoff = self.failing_since.is_some() && self.stale_if_error(now);
-        if revalidate || backoff {
+        // An invalidate() during a backoff asked the origin again: the first get() after it
+        // starts that reload in the foreground and waits for it (the origin may be back: a JWKS
+        // rotated its keys); callers while it runs are served stale, as in any backoff.
+        let asked = self.failing_since == Some(f64::NEG_INFINITY) && self.joinable().is_none();
+        if (revalidate || backoff) && !asked {
             if first {
                 bump(&mut self.stats.misses);
             }
@@ -510,9 +525,13 @@ impl Var {
             return InvalidateDecision::CooldownSkip;
         }
         self.floor = self.next_seq();
-        // A new question to the origin: the reload it asks for goes there, even while a backoff
-        // runs (its failure starts a new one).
-        self.set_failing(None);
+        // A new question to the origin: the reload it asks for goes there at once, even while a
+        // backoff runs (its failure starts a new one). While the origin fails, the backoff goes
+        // on (`failing_since` -∞: asked, see `answer`): the first get() after it waits for the
+        // reload, the callers after it are served the dropped value — a hung origin held every
+        // caller for its whole `timeout` each time an unknown key id made a JWKS user invalidate.
+        let failing = self.failing_since.is_some();
+        self.set_failing(failing.then_some(f64::NEG_INFINITY));
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.

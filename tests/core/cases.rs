@@ -618,13 +618,40 @@ fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
     let b = started(v.get(20.0));
     assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
     assert_eq!(v.get(30.0), GetDecision::Stale, "backing off");
-    // The origin may be back (a JWKS rotated its keys): invalidate() asks it again at once.
+    // The origin may be back (a JWKS rotated its keys): invalidate() asks it again at once, and
+    // the get() after it waits for that reload; the backoff goes on for the callers while it
+    // runs: served the dropped value, never held by the failing origin (a hung one held them
+    // for its whole `timeout`).
     assert_eq!(v.invalidate(31.0), InvalidateDecision::Invalidated);
     let c = started(v.get(32.0));
+    assert_eq!(
+        v.get(32.5),
+        GetDecision::Stale,
+        "while the reload runs: served stale"
+    );
     // That reload fails too: the dropped value answers, and the backoff starts again from here.
     assert_eq!(v.failed(c, 33.0, 1, false), FailDecision::ServeStale);
     assert_eq!(v.get(34.0), GetDecision::Stale);
-    assert!(matches!(v.get(133.0), GetDecision::StaleRevalidate(_)));
+    let GetDecision::StaleRevalidate(d) = v.get(133.0) else {
+        panic!("expected the next retry after retryInterval");
+    };
+    // Its success stores the new value.
+    assert!(v.loaded(d, 134.0));
+    assert_eq!(v.get(135.0), GetDecision::Hit);
+}
+
+#[test]
+fn an_invalidate_with_the_origin_healthy_makes_the_next_get_wait_for_the_reload() {
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    assert_eq!(v.invalidate(1.0), InvalidateDecision::Invalidated);
+    let b = started(v.get(2.0));
+    assert_eq!(
+        v.get(3.0),
+        GetDecision::Join(b),
+        "no backoff: callers wait for the new value"
+    );
 }
 
 #[test]

@@ -139,6 +139,9 @@ pub struct Run {
     pub now: f64,
     /// Trace of what happened, printed when a check fails.
     pub log: Vec<String>,
+    /// The load a `get()` joined or started with no value stored while `joins_stand()` held:
+    /// every later `get()` must join it until another event (the JS layer joins without asking).
+    pub fast: Option<LoadId>,
 }
 
 impl Run {
@@ -149,6 +152,7 @@ impl Run {
             ids: Vec::new(),
             now,
             log: Vec::new(),
+            fast: None,
         }
     }
 
@@ -184,6 +188,9 @@ impl Run {
     /// Applies one event to both and compares everything observable afterwards.
     pub fn apply(&mut self, event: &Event) -> Result<(), TestCaseError> {
         self.log.push(format!("{event:?} @ {}", self.now));
+        if !matches!(event, Event::Advance(_) | Event::Jump(_) | Event::Get) {
+            self.fast = None;
+        }
         match *event {
             Event::Advance(d) => self.now += d,
             Event::Jump(t) => self.now = t,
@@ -192,6 +199,22 @@ impl Run {
                 let want = self.model.get(self.now);
                 self.log.push(format!("  -> {got:?}"));
                 self.check_decision(got, want)?;
+                if let Some(id) = self.fast {
+                    prop_assert_eq!(
+                        got,
+                        GetDecision::Join(id),
+                        "joins_stand() held, then time alone changed the answer\n{}",
+                        self.log.join("\n")
+                    );
+                }
+                self.fast = match got {
+                    GetDecision::Join(id) | GetDecision::Start(id)
+                        if !self.var.has_value() && self.var.joins_stand() =>
+                    {
+                        Some(id)
+                    }
+                    _ => None,
+                };
             }
             Event::Loaded(pick) => {
                 let Some(i) = self.outstanding(pick) else {

@@ -221,7 +221,9 @@ impl Model {
         // the one the last invalidate() dropped) are served it at once. While it fails (and
         // `staleIfError` is on), a reload starts at most once per `retryInterval`.
         let backoff = self.failing_since.is_some() && self.stale_if_error(now);
-        if revalidate || backoff {
+        // After an invalidate() during a backoff, the first get() waits for the reload it asked.
+        let asked = self.failing_since == Some(f64::NEG_INFINITY) && self.joinable().is_none();
+        if (revalidate || backoff) && !asked {
             if first {
                 self.stats.misses += 1;
             }
@@ -335,8 +337,11 @@ impl Model {
             }
         }
         self.last_reset = g;
-        // A new question to the origin: its reload goes there even while a backoff runs.
-        self.set_failing(None);
+        // A new question to the origin: its reload goes there at once even while a backoff
+        // runs; the backoff goes on (-∞: asked): the next get() waits for that reload, the
+        // callers while it runs are served stale.
+        let failing = self.failing_since.is_some();
+        self.set_failing(failing.then_some(f64::NEG_INFINITY));
         if let Some(v) = self.value.take() {
             // It counts as expired now, or at its own expiry if that came first; read before it
             // was stored (the clock stepped back), it is past every window: no fallback.

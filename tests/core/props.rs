@@ -66,6 +66,9 @@ struct Witness {
     /// A background reload the last decision started, and its callers (served stale unless it is
     /// cancelled before the next decision).
     revalidating: Option<(LoadId, u64)>,
+    /// The load a `get()` joined or started with no value stored while `joins_stand()` held:
+    /// every later `get()` must join it until another event (the JS layer joins without asking).
+    fast: Option<LoadId>,
     counts: Stats,
 }
 
@@ -84,6 +87,7 @@ impl Witness {
             dropped: false,
             stores: 0,
             revalidating: None,
+            fast: None,
             counts: Stats::default(),
         }
     }
@@ -150,12 +154,30 @@ impl Witness {
         self.order += 1;
         let had_value = self.var.has_value();
         let had_stale = had_value || (self.dropped && self.sie > 0.0);
+        if !matches!(event, Event::Advance(_) | Event::Jump(_) | Event::Get) {
+            self.fast = None;
+        }
         match *event {
             Event::Advance(d) => self.now += d,
             Event::Jump(t) => self.now = t,
             Event::Get => {
                 self.revalidating = None;
                 let d = self.var.get(self.now);
+                if let Some(id) = self.fast {
+                    prop_assert_eq!(
+                        d,
+                        GetDecision::Join(id),
+                        "joins_stand() held, then time alone changed the answer"
+                    );
+                }
+                self.fast = match d {
+                    GetDecision::Join(id) | GetDecision::Start(id)
+                        if !self.var.has_value() && self.var.joins_stand() =>
+                    {
+                        Some(id)
+                    }
+                    _ => None,
+                };
                 if d == GetDecision::Hit {
                     self.counts.hits += 1;
                 } else {

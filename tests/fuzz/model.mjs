@@ -160,7 +160,8 @@ export class VarModel {
     // value or the one the last invalidate() dropped. While it fails (staleIfError on), a reload
     // starts at most once per interval, in either case.
     const revalidate = this.staleServable(now);
-    if (revalidate || (this.failingSince !== null && this.sieCovered(now))) {
+    const asked = this.failingSince === -Infinity && this.joinable() === null;
+    if ((revalidate || (this.failingSince !== null && this.sieCovered(now))) && !asked) {
       s.staleServed++;
       const value = this.staleValue();
       if (this.joinable() !== null) return { kind: "stale", value };
@@ -209,8 +210,10 @@ export class VarModel {
       return false;
     }
     this.epoch = ++this.seq;
-    // A new question to the origin: its reload goes there even during a backoff.
-    this.failingSince = null;
+    // A new question to the origin: its reload goes there at once even during a backoff; the
+    // backoff goes on (-Infinity: asked): the next get() waits for that reload, the callers while
+    // it runs are served stale.
+    this.failingSince = this.failingSince === null ? null : -Infinity;
     const s = this.stored;
     if (s !== null) {
       // Counted as expired now (or at its own expiry if earlier); read before its store time,

@@ -478,6 +478,37 @@ export function registerHostileInputTests(test, api, assert) {
     }
   });
 
+  test("hostile: a transform that fails while what get() ran aborted the caller's signal: get() rejects with the signal's reason, no unhandled rejection", async () => {
+    const unhandled = [];
+    const stop = watchUnhandledRejections((reason) => unhandled.push(reason));
+    try {
+      // The signal aborted by the waitUntil a stale-while-revalidate get() hands its reload to.
+      let now = 1000;
+      const v = new CachedVar("abort-then-transform-fails", { clock: () => now, ttl: 5, staleWhileRevalidate: 1000 });
+      v.onFirstAccess(() => "value");
+      v.onEachAccess(() => {
+        throw new Error("transform failed");
+      });
+      v.set("value");
+      now += 10;
+      const ac = new AbortController();
+      await assert.rejects(v.get({ signal: ac.signal, waitUntil: () => ac.abort(new Error("caller gave up")) }), /caller gave up/);
+      // …and by the transform itself, which then throws.
+      const w = new CachedVar("transform-aborts-then-fails");
+      const ac2 = new AbortController();
+      w.set(1);
+      w.onEachAccess(() => {
+        ac2.abort(new Error("aborted in the transform"));
+        throw new Error("transform failed (2)");
+      });
+      await assert.rejects(w.get({ signal: ac2.signal }), /aborted in the transform/);
+      await sleep(30);
+      assert.is(unhandled.length, 0, `unhandled rejections: ${unhandled.map((r) => r?.message ?? r).join(", ")}`);
+    } finally {
+      stop();
+    }
+  });
+
   test("hostile: a thenable or trap-throwing value given to set() is refused, stores nothing, no unhandled rejection", async () => {
     const unhandled = [];
     const stop = watchUnhandledRejections((reason) => unhandled.push(reason));

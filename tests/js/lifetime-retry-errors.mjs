@@ -192,6 +192,35 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
     assert.is(v.state, "fresh");
   });
 
+  test(`${ISSUE} #4 retryInterval: invalidate() during a hung-origin backoff: its own get() waits for the reload it asked for, every other caller is served the dropped value at once`, async () => {
+    // Found by a chaos pass on the JWKS example: one token with an unknown key id during an
+    // outage held every request for the whole timeout (they all joined the reload).
+    const clock = fakeClock();
+    const v = new CachedVar(fresh("backoff-invalidate-hang"), { ttl: 60_000, staleIfError: 86_400_000, retryInterval: 60_000, clock });
+    const { loader, calls } = manualLoader();
+    v.onFirstAccess(loader);
+    const first = v.get();
+    calls[0].resolve("keys1");
+    assert.is(await first, "keys1");
+    clock.advance(61_000);
+    const failing = v.get();
+    calls[1].reject(new Error("origin down"));
+    assert.is(await failing, "keys1", "the failed reload serves the stale keys: the backoff starts");
+    assert.is(v.invalidate(), true);
+    const asker = v.get();
+    assert.is(calls.length, 3, "the invalidate's reload went to the origin at once");
+    const others = await Promise.all(Array.from({ length: 5 }, () => v.get()));
+    assert.deepEqual(others, Array(5).fill("keys1"), "callers while it runs are served the dropped value, not held");
+    assert.is(calls.length, 3, "no other load");
+    let settled = false;
+    asker.then(() => (settled = true));
+    await sleep(5);
+    assert.is(settled, false, "the asker waits for its reload");
+    calls[2].resolve("keys2");
+    assert.is(await asker, "keys2");
+    assert.is(await v.get(), "keys2");
+  });
+
   test(`${ISSUE} #4 retryInterval: a hanging origin with a timeout: only the first caller waits for the timeout`, async () => {
     const v = new CachedVar(fresh("hang"), { ttl: 1, staleIfError: 60_000, timeout: 30, retryInterval: 60_000 });
     const { loader, calls } = manualLoader();
