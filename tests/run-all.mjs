@@ -56,6 +56,8 @@ const STEPS = [
   { name: "www: the demo page in Chromium", cmd: "node tests/www/page.test.mjs" },
   { name: "fuzz: package in node (quick)", cmd: "node tests/fuzz/node.mjs" },
   { name: "fuzz: package in workerd (quick)", cmd: "node tests/fuzz/workerd.mjs" },
+  { name: "fuzz: package in bun (quick)", cmd: "bun tests/fuzz/any.mjs 1 8000" },
+  { name: "fuzz: package in deno (quick)", cmd: "deno run --allow-read --allow-env tests/fuzz/any.mjs 1 8000", env: { DENO_NO_UPDATE_CHECK: "1" } },
   { name: "soak: node (quick)", cmd: "node tests/soak/node-soak.mjs --quick" },
   { name: "soak: workerd under concurrent requests (quick)", cmd: "node tests/soak/workerd-soak.mjs --quick" },
   { name: "benches: every bench runs (quick)", cmd: "node benches/bench.mjs --quick", counts: false },

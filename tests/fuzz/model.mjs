@@ -64,6 +64,9 @@ export class VarModel {
     this.stored = null;
     // The value the last effective invalidate() dropped: { value, expiredAt }.
     this.dropped = null;
+    // What the next load's ctx.previous must be: the value stored last (kept by an
+    // invalidate(), whatever the clock says), until delete(), eviction or forgetting; undefined if none.
+    this.prev = undefined;
     this.cooldownFrom = null;
     // Since when the origin counts as failing (the last failed load, or the last background retry
     // started since); null once a value is stored. See decideGet's backoff.
@@ -106,6 +109,12 @@ export class VarModel {
     return now < this.dropped.expiredAt + sie;
   }
 
+  /** What the var's `state` getter must read at `now` (index.d.ts). */
+  expectedState(now) {
+    if (this.stored !== null) return this.isFresh(now) ? "fresh" : "stale";
+    return this.joinable() !== null ? "loading" : "empty";
+  }
+
   staleValue() {
     return this.stored !== null ? this.stored.value : this.dropped?.value;
   }
@@ -126,6 +135,9 @@ export class VarModel {
       nowAtStart: now,
       waiters: new Set(),
       startedAt: Date.now(),
+      // ctx.previous due to its loader, and whether it is a background load (onError's info).
+      prev: this.prev,
+      background: false,
     };
     this.stats.loads++;
     this.running.push(load);
@@ -170,9 +182,13 @@ export class VarModel {
         const retry = this.spec.retry ?? 5000;
         if (from <= now && now < from + retry) return { kind: "stale", value };
         this.failingSince = now;
-        return { kind: "staleRevalidate", value, load: this.startLoad(now), failingBefore: from };
+        const l = this.startLoad(now);
+        l.background = true;
+        return { kind: "staleRevalidate", value, load: l, failingBefore: from };
       }
-      return { kind: "staleRevalidate", value, load: this.startLoad(now) };
+      const l = this.startLoad(now);
+      l.background = true;
+      return { kind: "staleRevalidate", value, load: l };
     }
     // A waiting caller hears the loads running when it began waiting (its own included): the
     // first of them to store a value serves it.
@@ -230,6 +246,7 @@ export class VarModel {
   set(value, now) {
     this.epoch = ++this.seq;
     this.stored = { value, at: now, seq: this.epoch, ttl: this.spec.ttl };
+    this.prev = value;
     this.dropped = null;
     this.failingSince = null;
     this.cooldownFrom = now;
@@ -246,6 +263,7 @@ export class VarModel {
     this.epoch = ++this.seq;
     this.stored = null;
     this.dropped = null;
+    this.prev = undefined;
     this.failingSince = null;
     this.cooldownFrom = null;
     if (this.spec.tier !== null) this.forced = true;
@@ -259,6 +277,7 @@ export class VarModel {
    */
   forgotten() {
     this.dropped = null;
+    this.prev = undefined;
     this.failingSince = null;
     this.cooldownFrom = null;
   }
@@ -267,6 +286,7 @@ export class VarModel {
   evict() {
     this.stored = null;
     this.dropped = null;
+    this.prev = undefined;
   }
 
   #finish(load) {
@@ -289,6 +309,7 @@ export class VarModel {
     if (stores) {
       const storedAt = at ?? now;
       this.stored = { value, at: storedAt, seq: load.seq, ttl: ttl ?? load.ttl ?? this.spec.ttl };
+      this.prev = value;
       this.dropped = null;
       this.failingSince = null;
       this.cooldownFrom = storedAt;

@@ -40,7 +40,7 @@ const shrink = !flag("--no-shrink");
 // The package's wasm memory, read the way the benchmarks read it (the package keeps it internal).
 const { wasmBytes } = await import("../../benches/lib/wasm-memory.mjs");
 const api = await import("simple-memory-cache");
-const { CASES, abortMemoryCase, fuzz, keyedMemoryCase, runCase } = await import("./fuzz.mjs");
+const { CASES, COVERAGE, abortMemoryCase, fuzz, keyedMemoryCase, runCase } = await import("./fuzz.mjs");
 
 // An unhandled rejection is a promise of the package (or the fuzzer) nobody observes: a failure.
 const unhandled = [];
@@ -139,7 +139,7 @@ if (soak) {
   let failure = null;
   let nextReport = ops / 10;
   while (done < ops && failure === null) {
-    const r = await fuzz(api, { seed: seed + round++, runs: 200, maxCommands: 200, size: "max", rules, weights: { ...SOAK_WEIGHTS, ...weights }, shrink });
+    const r = await fuzz(api, { seed: seed + round++, runs: 200, maxCommands: 200, size: "max", rules, weights: { ...SOAK_WEIGHTS, ...weights }, shrink, unhandled: () => unhandled });
     done += r.ops;
     runs += r.runs;
     if (r.failures.length > 0) failure = r.failures[0];
@@ -173,12 +173,13 @@ if (soak) {
 const runs = Number(option("--runs", "400"));
 const budgetMs = Number(option("--budget", "6000"));
 let started = performance.now();
-const r = await fuzz(api, { seed, runs, budgetMs, maxCommands: 60, size: "max", rules, weights, shrink });
+const r = await fuzz(api, { seed, runs, budgetMs, maxCommands: 60, size: "max", rules, weights, shrink, unhandled: () => unhandled });
 let seconds = (performance.now() - started) / 1000;
 check(r.failures.length === 0, `property (seed ${seed}): ${r.runs} runs, ${r.ops} operations in ${seconds.toFixed(1)} s (${Math.round(r.ops / seconds)} ops/s; ${r.keyedCalls} calls by name, ${r.lateHandOuts} keyed-only names handed out later, ${r.forgotten} held vars seen forgotten)${r.failures.map(showFailure).join("")}`);
 
+console.log(`     added checks ran: ${JSON.stringify(COVERAGE)}`);
 for (const c of CASES) {
-  const res = await runCase(api, c, { rules });
+  const res = await runCase(api, c, { rules, unhandled: () => unhandled });
   check(res.ok, `case: ${c.name}${res.ok ? "" : `\n     ${res.error.split("\n").join("\n     ")}`}`);
 }
 
