@@ -167,8 +167,6 @@ export class CachedVar {
   // the one place where JS and the core must agree, and they change together (see #start,
   // #settle).
   #loads = null;
-  // Groups of callers waiting for a value (null while none waits). See #join.
-  #groups = null;
   // Depth of this var's loader calls (and load set-up) running right now: a get() of this var
   // made from inside one would wait for itself.
   #starting = 0;
@@ -522,7 +520,7 @@ export class CachedVar {
       w.onAbort = () => {
         if (!g.own.delete(w)) return;
         g.load.waiters--;
-        reject(signal.reason);
+        reject(abortReason(signal));
         if (g.shared === 0 && g.own.size === 0) this.#retire(g);
       };
       listenAbort(signal, w.onAbort);
@@ -545,7 +543,6 @@ export class CachedVar {
     // A group whose callers all have signals never hands its promise out.
     promise.catch(noop);
     const g = { load, promise, resolve, reject, shared: 0, own: new Set(), hears: new Set(), done: false, timer: undefined, waitUntil };
-    (this.#groups ??= new Set()).add(g);
     // Its own load, and the others that may still store (a load that began before the last
     // invalidate(), set() or delete() cannot: not listening to those keeps a storm of
     // invalidate() + get() linear — every group used to hear every running load, N² of them).
@@ -653,8 +650,6 @@ export class CachedVar {
     // clearTimeout() loads node:timers (~5 ms on the first get() of a var without a timeout).
     if (g.timer !== undefined) clearTimeout(g.timer);
     if (!platform.guardJoins) for (const load of g.hears) load.heardBy?.delete(g);
-    this.#groups?.delete(g);
-    if (this.#groups?.size === 0) this.#groups = null;
     if (g.load.group === g) g.load.group = undefined;
   }
 
@@ -1235,19 +1230,30 @@ function listenAbort(signal, onAbort) {
     const waits = new Set();
     const listener = () => {
       abortWaits.delete(signal);
-      for (const run of waits) {
-        try {
-          run();
-        } catch {
-          // A signal-like object whose `reason` getter throws: the other waits still end.
-        }
-      }
+      for (const run of waits) run();
     };
-    signal.addEventListener("abort", listener, { once: true });
+    // Recorded first: a signal-like object's addEventListener that calls get() with the same
+    // signal then shares this listener instead of leaving one of its own behind.
     entry = { listener, waits };
     abortWaits.set(signal, entry);
+    try {
+      signal.addEventListener("abort", listener, { once: true });
+    } catch (error) {
+      abortWaits.delete(signal);
+      throw error;
+    }
   }
   entry.waits.add(onAbort);
+}
+
+// Why `signal` aborted: its reason, or what its `reason` getter threw (a signal-like object), so
+// the wait ends either way.
+function abortReason(signal) {
+  try {
+    return signal.reason;
+  } catch (error) {
+    return error;
+  }
 }
 
 // Takes `onAbort` off `signal`; the signal's listener goes with its last wait. Throws what the
@@ -1265,10 +1271,10 @@ function raceSignal(p, signal) {
     // Aborted by what this get() ran: its transform's failure is nobody's to handle now (an
     // unhandled rejection ends a Node process).
     p.catch(noop);
-    return Promise.reject(signal.reason);
+    return Promise.reject(abortReason(signal));
   }
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortReason(signal));
     listenAbort(signal, onAbort);
     // The caller is answered even if its signal-like object's removeEventListener throws.
     const done = (settle) => (outcome) => {

@@ -442,8 +442,10 @@ impl Var {
         if timed_out {
             bump(&mut self.stats.timeouts);
         }
-        // (An unknown time starts no backoff: it could never end.)
-        if !now.is_nan() {
+        // (An unknown time starts no backoff: it could never end. A load begun before the last
+        // invalidate() does not answer the question it asked: its failure leaves it asked.)
+        let asked = self.failing_since == Some(f64::NEG_INFINITY) && id <= self.floor;
+        if !now.is_nan() && !asked {
             self.set_failing(Some(now));
         }
         if self.stale_if_error(now) {

@@ -641,6 +641,25 @@ fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
 }
 
 #[test]
+fn backoff_a_load_begun_before_the_invalidate_failing_leaves_its_reload_asked_for() {
+    let mut v = var_retrying(10.0, 1000.0, 100.0);
+    let a = started(v.get(0.0));
+    assert!(v.loaded(a, 0.0));
+    let b = started(v.get(20.0));
+    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let GetDecision::StaleRevalidate(retry) = v.get(130.0) else {
+        panic!("expected a retry");
+    };
+    assert_eq!(v.invalidate(131.0), InvalidateDecision::Invalidated);
+    // The retry begun before the invalidate fails: the reload the invalidate asked for still
+    // starts at the next get(), which waits for it.
+    assert_eq!(v.failed(retry, 132.0, 0, false), FailDecision::ServeStale);
+    let c = started(v.get(133.0));
+    assert!(v.loaded(c, 134.0));
+    assert_eq!(v.get(135.0), GetDecision::Hit);
+}
+
+#[test]
 fn an_invalidate_with_the_origin_healthy_makes_the_next_get_wait_for_the_reload() {
     let mut v = var_retrying(10.0, 1000.0, 100.0);
     let a = started(v.get(0.0));

@@ -306,7 +306,10 @@ impl Model {
         if timed_out {
             self.stats.timeouts += 1;
         }
-        if !now.is_nan() {
+        // A load begun before the last invalidate() leaves the reload that invalidate asked for.
+        let asked =
+            self.failing_since == Some(f64::NEG_INFINITY) && self.loads[i].began <= self.last_reset;
+        if !now.is_nan() && !asked {
             self.set_failing(Some(now));
         }
         if self.stale_if_error(now) {

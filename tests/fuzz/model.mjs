@@ -328,7 +328,8 @@ export class VarModel {
     if (!this.#finish(load)) return { discarded: true, stale: false, waiters: [] };
     this.stats.errors++;
     if (timedOut) this.stats.timeouts++;
-    this.failingSince = now;
+    // A load begun before the last invalidate() leaves the reload that invalidate asked for.
+    if (!(this.failingSince === -Infinity && load.seq <= this.epoch)) this.failingSince = now;
     const waiters = [...load.waiters].filter((r) => r.expected === null);
     const stale = this.sieCovered(now);
     if (stale) this.stats.staleServed += waiters.length;

@@ -509,6 +509,32 @@ export function registerHostileInputTests(test, api, assert) {
     }
   });
 
+  test("hostile: a signal-like object whose reason getter throws: aborting it ends the waits with that error, none hangs", async () => {
+    const boom = new Error("reason getter threw");
+    const target = new EventTarget();
+    let aborted = false;
+    const signal = {
+      get aborted() {
+        return aborted;
+      },
+      get reason() {
+        throw boom;
+      },
+      addEventListener: (type, fn, opts) => target.addEventListener(type, fn, opts),
+      removeEventListener: (type, fn, opts) => target.removeEventListener(type, fn, opts),
+    };
+    const v = new CachedVar("signal-like-reason-throws");
+    let finish;
+    v.onFirstAccess(() => new Promise((resolve) => (finish = resolve)));
+    const waits = [v.get({ signal }), v.get({ signal })];
+    aborted = true;
+    target.dispatchEvent(new Event("abort"));
+    const outcomes = await Promise.race([Promise.allSettled(waits), sleep(200).then(() => "still waiting")]);
+    assert.ok(outcomes !== "still waiting" && outcomes.every((o) => o.status === "rejected" && o.reason === boom), `the waits ended with the getter's error: ${JSON.stringify(outcomes)}`);
+    finish("loaded");
+    assert.is(await v.get(), "loaded", "the load went on");
+  });
+
   test("hostile: a thenable or trap-throwing value given to set() is refused, stores nothing, no unhandled rejection", async () => {
     const unhandled = [];
     const stop = watchUnhandledRejections((reason) => unhandled.push(reason));
