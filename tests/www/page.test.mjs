@@ -176,11 +176,14 @@ function steps(page, base) {
       assert.is(await page.getAttribute("#down", "aria-pressed"), "false");
       await page.fill("#flood-n", "20");
       await page.click("#flood");
-      const pattern = /unknown-kid flood ×20: invalidate\(\) dropped the value 1×, ignored 19×; get\(\)s → 1 miss · 19 joined → v4$/;
+      // The origin is back but the var still backs off (no load succeeded since it failed): the
+      // first get() waits for the reload its invalidate() asked for, the other 19 are served the
+      // dropped value at once instead of waiting on the origin (docs/semantics.md, Backoff).
+      const pattern = /unknown-kid flood ×20: invalidate\(\) dropped the value 1×, ignored 19×; get\(\)s → 1 miss · 19 stale → v4, v2$/;
       const s = await waitFor(page, finished(pattern, 72));
       assert.ok(pattern.test(s.log[0] ?? ""), `log: ${s.log[0]}`);
-      assert.deepEqual(s.stats, { ...ZERO, misses: 72, loads: 4, coalesced: 68, errors: 1, staleServed: 1, cooldownSkips: 19 });
-      assert.deepEqual(s.kinds, { hit: 0, miss: 3, joined: 68, stale: 1, error: 0 });
+      assert.deepEqual(s.stats, { ...ZERO, misses: 72, loads: 4, coalesced: 49, errors: 1, staleServed: 20, cooldownSkips: 19 });
+      assert.deepEqual(s.kinds, { hit: 0, miss: 3, joined: 49, stale: 20, error: 0 });
       assert.deepEqual(s.loads, { running: 0, ok: 3, failed: 1, aborted: 0 });
       assert.deepEqual(s.invalidations, { effective: 1, ignored: 19 });
       // Windows after the stores of v1 and v2 and after the flood's invalidate (merged with
