@@ -612,11 +612,7 @@ fn backoff_also_holds_within_stale_while_revalidate() {
 
 #[test]
 fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
-    let mut v = var_retrying(10.0, 1000.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = started(v.get(20.0));
-    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
+    let mut v = backing_off(0.0);
     assert_eq!(v.get(30.0), GetDecision::Stale, "backing off");
     // The origin may be back (a JWKS rotated its keys): invalidate() asks it again at once, and
     // the get() after it waits for that reload; the backoff goes on for the callers while it
@@ -632,9 +628,7 @@ fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
     // That reload fails too: the dropped value answers, and the backoff starts again from here.
     assert_eq!(v.failed(c, 33.0, 1, false), FailDecision::ServeStale);
     assert_eq!(v.get(34.0), GetDecision::Stale);
-    let GetDecision::StaleRevalidate(d) = v.get(133.0) else {
-        panic!("expected the next retry after retryInterval");
-    };
+    let d = background(v.get(133.0));
     // Its success stores the new value.
     assert!(v.loaded(d, 134.0));
     assert_eq!(v.get(135.0), GetDecision::Hit);
@@ -642,14 +636,8 @@ fn backoff_an_invalidate_still_sends_its_reload_to_the_origin() {
 
 #[test]
 fn backoff_a_load_begun_before_the_invalidate_failing_leaves_its_reload_asked_for() {
-    let mut v = var_retrying(10.0, 1000.0, 100.0);
-    let a = started(v.get(0.0));
-    assert!(v.loaded(a, 0.0));
-    let b = started(v.get(20.0));
-    assert_eq!(v.failed(b, 20.0, 1, false), FailDecision::ServeStale);
-    let GetDecision::StaleRevalidate(retry) = v.get(130.0) else {
-        panic!("expected a retry");
-    };
+    let mut v = backing_off(0.0);
+    let retry = background(v.get(130.0));
     assert_eq!(v.invalidate(131.0), InvalidateDecision::Invalidated);
     // The retry begun before the invalidate fails: the reload the invalidate asked for still
     // starts at the next get(), which waits for it.
