@@ -1246,6 +1246,15 @@ function listenAbort(signal, onAbort) {
   entry.waits.add(onAbort);
 }
 
+// Takes `onAbort` off `signal`; the signal's listener goes with its last wait. Throws what the
+// signal's removeEventListener throws (a signal-like object), having taken the wait off anyway.
+function unlistenAbort(signal, onAbort) {
+  const entry = abortWaits.get(signal);
+  if (entry === undefined || !entry.waits.delete(onAbort) || entry.waits.size > 0) return;
+  abortWaits.delete(signal);
+  signal.removeEventListener("abort", entry.listener);
+}
+
 // Why `signal` aborted: its reason, or what its `reason` getter threw (a signal-like object), so
 // the wait ends either way.
 function abortReason(signal) {
@@ -1254,15 +1263,6 @@ function abortReason(signal) {
   } catch (error) {
     return error;
   }
-}
-
-// Takes `onAbort` off `signal`; the signal's listener goes with its last wait. Throws what the
-// signal's removeEventListener throws (a signal-like object), having taken the wait off anyway.
-function unlistenAbort(signal, onAbort) {
-  const entry = abortWaits.get(signal);
-  if (entry === undefined || !entry.waits.delete(onAbort) || entry.waits.size > 0) return;
-  abortWaits.delete(signal);
-  signal.removeEventListener("abort", entry.listener);
 }
 
 // A caller's own AbortSignal ends its wait, not what others wait for.

@@ -236,6 +236,10 @@ impl Var {
         }
     }
 
+    /// `failing_since` after an `invalidate()` during a backoff: the origin still fails, and the
+    /// reload that invalidate asked for is due now (see `answer`).
+    const ASKED: Option<f64> = Some(f64::NEG_INFINITY);
+
     fn joinable(&self) -> Option<LoadId> {
         self.current.filter(|&id| id > self.floor)
     }
@@ -353,7 +357,7 @@ impl Var {
         // An invalidate() during a backoff asked the origin again: the first get() after it
         // starts that reload in the foreground and waits for it (the origin may be back: a JWKS
         // rotated its keys); callers while it runs are served stale, as in any backoff.
-        let asked = self.failing_since == Some(f64::NEG_INFINITY) && self.joinable().is_none();
+        let asked = self.failing_since == Self::ASKED && self.joinable().is_none();
         if (revalidate || backoff) && !asked {
             if first {
                 bump(&mut self.stats.misses);
@@ -444,7 +448,7 @@ impl Var {
         }
         // (An unknown time starts no backoff: it could never end. A load begun before the last
         // invalidate() does not answer the question it asked: its failure leaves it asked.)
-        let asked = self.failing_since == Some(f64::NEG_INFINITY) && id <= self.floor;
+        let asked = self.failing_since == Self::ASKED && id <= self.floor;
         if !now.is_nan() && !asked {
             self.set_failing(Some(now));
         }
@@ -533,7 +537,7 @@ impl Var {
         // reload, the callers after it are served the dropped value — a hung origin held every
         // caller for its whole `timeout` each time an unknown key id made a JWKS user invalidate.
         let failing = self.failing_since.is_some();
-        self.set_failing(failing.then_some(f64::NEG_INFINITY));
+        self.set_failing(if failing { Self::ASKED } else { None });
         if let Some(s) = self.stored.take() {
             // It counts as expired now, or at its own expiry if that came first; read before its
             // store time (the clock stepped back), it is past every window and no fallback.

@@ -4,7 +4,7 @@
 
 const ISSUE = "issue 12";
 
-export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader }) {
+export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader, loadedByHand }) {
   const { CachedVar, MemoryCache } = api;
 
   // Gives `v` a loader standing for an origin: it counts its calls (`origin.calls`), throws while
@@ -197,11 +197,7 @@ export function registerLifetimeRetryErrorTests(test, api, { assert, deferred, f
     // outage held every request for the whole timeout (they all joined the reload).
     const clock = fakeClock();
     const v = new CachedVar(fresh("backoff-invalidate-hang"), { ttl: 60_000, staleIfError: 86_400_000, retryInterval: 60_000, clock });
-    const { loader, calls } = manualLoader();
-    v.onFirstAccess(loader);
-    const first = v.get();
-    calls[0].resolve("keys1");
-    assert.is(await first, "keys1");
+    const { calls } = await loadedByHand(v, "keys1");
     clock.advance(61_000);
     const failing = v.get();
     calls[1].reject(new Error("origin down"));

@@ -1429,7 +1429,7 @@ export async function runSuite({ runtime = "unknown", filter } = {}) {
   registerHostileInputTests(test, api, assert);
   registerHttpLifetimeTests(test, assert);
   registerFaultTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
-  registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader });
+  registerLifetimeRetryErrorTests(test, api, { assert, deferred, fakeClock, sleep, fresh, manualLoader, loadedByHand });
   registerKeyedTests(test, api, { assert, deferred, fakeClock });
 
   return { runtime, ...(await suite.run({ filter })) };
